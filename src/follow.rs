@@ -1,0 +1,383 @@
+//! One followed file, as `tail -F` sees it: history read backwards from the end, appended
+//! lines, held partial lines, rotation, truncation, and resumable positions.
+//!
+//! Guarantees: history never reads more than the last N lines (plus one block); every byte
+//! appended to the followed file is delivered once, in order, as complete lines; after a
+//! rename-and-create rotation the old file is drained before the new one is read from its
+//! start; a truncation (also one followed by fast regrowth, caught by a fingerprint of the
+//! bytes before the read offset) restarts at offset 0. Every (re)open goes through the
+//! sandbox.
+
+use std::fs::{self, File};
+use std::io;
+use std::os::unix::fs::{FileExt, MetadataExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::lines::Lines;
+use crate::refusal::Refusal;
+use crate::sandbox::Sandbox;
+
+/// Bytes read from the file per poll.
+pub const CHUNK: usize = 64 * 1024;
+/// Bytes kept from just before the read offset to recognise the same file content.
+const FP_LEN: usize = 64;
+
+/// What one poll found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Poll {
+    /// Bytes were read (their complete lines went to the sink).
+    Data,
+    /// At the end of the file and nothing else changed.
+    Idle,
+    /// The path now names a new file; lines from its start follow.
+    Rotated,
+    /// The file shrank or its content before our offset changed; reading restarts at 0.
+    Truncated,
+}
+
+/// Why following had to stop.
+#[derive(Debug)]
+pub enum FollowError {
+    /// The path was replaced by something the sandbox refuses.
+    Refused(Refusal),
+    Io(io::Error),
+}
+
+impl From<io::Error> for FollowError {
+    fn from(e: io::Error) -> Self {
+        FollowError::Io(e)
+    }
+}
+
+/// A followed file.
+pub struct Follower {
+    sandbox: Arc<Sandbox>,
+    path: PathBuf,
+    file: File,
+    id: (u64, u64),
+    offset: u64,
+    last_len: u64,
+    fp: Fingerprint,
+    lines: Lines,
+    buf: Vec<u8>,
+}
+
+impl Follower {
+    /// Opens `path` positioned at the start of its last `n` lines.
+    pub fn open(sandbox: Arc<Sandbox>, path: &Path, n: usize, max_line: usize) -> Result<Self, Refusal> {
+        let mut f = Self::open_at_zero(sandbox, path, max_line)?;
+        let start = history_start(&f.file, f.last_len, n).map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        f.seek(start).map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        Ok(f)
+    }
+
+    /// Opens `path` at a position a client saw before, if that position is still valid for
+    /// the file now at `path` (same file, same bytes before it). `Ok(None)`: it is not.
+    pub fn resume(sandbox: Arc<Sandbox>, path: &Path, pos: &Position, max_line: usize) -> Result<Option<Self>, Refusal> {
+        let mut f = Self::open_at_zero(sandbox, path, max_line)?;
+        if f.id != (pos.dev, pos.ino) || pos.offset > f.last_len {
+            return Ok(None);
+        }
+        match fingerprint_hash(&f.file, pos.offset) {
+            Ok(h) if h == pos.hash => {}
+            _ => return Ok(None),
+        }
+        f.seek(pos.offset).map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        Ok(Some(f))
+    }
+
+    fn open_at_zero(sandbox: Arc<Sandbox>, path: &Path, max_line: usize) -> Result<Self, Refusal> {
+        let (file, meta) = sandbox.open_file(path)?;
+        Ok(Follower {
+            sandbox,
+            path: path.to_path_buf(),
+            file,
+            id: (meta.dev(), meta.ino()),
+            offset: 0,
+            last_len: meta.len(),
+            fp: Fingerprint::default(),
+            lines: Lines::new(max_line),
+            buf: Vec::new(),
+        })
+    }
+
+    fn seek(&mut self, offset: u64) -> io::Result<()> {
+        self.offset = offset;
+        self.fp = Fingerprint::read(&self.file, offset)?;
+        Ok(())
+    }
+
+    /// Reads what is new (at most one chunk) and hands each complete line to `sink`.
+    pub fn poll(&mut self, sink: &mut dyn FnMut(&[u8])) -> Result<Poll, FollowError> {
+        let len = self.file.metadata()?.len();
+        if len != self.last_len {
+            if len < self.offset || !self.fp.matches(&self.file, self.offset)? {
+                self.lines.flush(sink);
+                self.restart();
+                return Ok(Poll::Truncated);
+            }
+            self.last_len = len;
+        }
+        if len > self.offset {
+            self.read_chunk(len, sink)?;
+            return Ok(Poll::Data);
+        }
+        self.check_rotation(sink)
+    }
+
+    fn read_chunk(&mut self, len: u64, sink: &mut dyn FnMut(&[u8])) -> io::Result<()> {
+        let want = CHUNK.min((len - self.offset) as usize);
+        self.buf.resize(want, 0);
+        let n = self.file.read_at(&mut self.buf, self.offset)?;
+        let data = &self.buf[..n];
+        self.lines.feed(data, sink);
+        self.fp.push(data);
+        self.offset += n as u64;
+        Ok(())
+    }
+
+    fn check_rotation(&mut self, sink: &mut dyn FnMut(&[u8])) -> Result<Poll, FollowError> {
+        let meta = match fs::metadata(&self.path) {
+            Ok(m) => m,
+            // Deleted or mid-rename: keep reading the old handle until a new file appears.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Poll::Idle),
+            Err(e) => return Err(e.into()),
+        };
+        if (meta.dev(), meta.ino()) == self.id {
+            return Ok(Poll::Idle);
+        }
+        let (file, meta) = self.sandbox.open_file(&self.path).map_err(FollowError::Refused)?;
+        self.lines.flush(sink);
+        self.file = file;
+        self.id = (meta.dev(), meta.ino());
+        self.restart();
+        Ok(Poll::Rotated)
+    }
+
+    fn restart(&mut self) {
+        self.offset = 0;
+        self.last_len = 0;
+        self.fp = Fingerprint::default();
+        self.lines.clear();
+    }
+
+    /// Ends the history: a final line without `\n` is emitted as a complete line.
+    pub fn flush_partial(&mut self, sink: &mut dyn FnMut(&[u8])) {
+        self.lines.flush(sink);
+    }
+
+    /// The position just after the last complete line handed out.
+    pub fn position(&self) -> io::Result<Position> {
+        let offset = self.offset - self.lines.pending() as u64;
+        Ok(Position { dev: self.id.0, ino: self.id.1, offset, hash: fingerprint_hash(&self.file, offset)? })
+    }
+}
+
+/// Where the last `n` lines of a file of length `len` start, found by reading backwards in
+/// blocks. A final newline does not count as the start of an empty line.
+pub fn history_start(file: &File, len: u64, n: usize) -> io::Result<u64> {
+    if n == 0 {
+        return Ok(len);
+    }
+    let mut buf = vec![0u8; CHUNK];
+    let mut end = len;
+    let mut seen = 0;
+    // The byte at len-1 being '\n' ends the last line; it is not a boundary to count.
+    let mut skip_last = true;
+    while end > 0 {
+        let start = end.saturating_sub(CHUNK as u64);
+        let block = &mut buf[..(end - start) as usize];
+        file.read_exact_at(block, start)?;
+        for i in memchr::memrchr_iter(b'\n', block) {
+            let at = start + i as u64;
+            if skip_last && at == len - 1 {
+                continue;
+            }
+            seen += 1;
+            if seen == n {
+                return Ok(at + 1);
+            }
+        }
+        skip_last = false;
+        end = start;
+    }
+    Ok(0)
+}
+
+/// Up to [`FP_LEN`] bytes that precede the read offset.
+#[derive(Debug, Default, Clone)]
+struct Fingerprint {
+    bytes: Vec<u8>,
+}
+
+impl Fingerprint {
+    fn read(file: &File, offset: u64) -> io::Result<Self> {
+        let n = offset.min(FP_LEN as u64) as usize;
+        let mut bytes = vec![0u8; n];
+        file.read_exact_at(&mut bytes, offset - n as u64)?;
+        Ok(Fingerprint { bytes })
+    }
+
+    fn push(&mut self, data: &[u8]) {
+        if data.len() >= FP_LEN {
+            self.bytes.clear();
+            self.bytes.extend_from_slice(&data[data.len() - FP_LEN..]);
+        } else {
+            self.bytes.extend_from_slice(data);
+            let extra = self.bytes.len().saturating_sub(FP_LEN);
+            self.bytes.drain(..extra);
+        }
+    }
+
+    /// True when the file still holds the same bytes before `offset`.
+    fn matches(&self, file: &File, offset: u64) -> io::Result<bool> {
+        let mut now = vec![0u8; self.bytes.len()];
+        let at = offset - now.len() as u64;
+        match file.read_exact_at(&mut now, at) {
+            Ok(()) => Ok(now == self.bytes),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+fn fingerprint_hash(file: &File, offset: u64) -> io::Result<u64> {
+    Ok(fnv1a(&Fingerprint::read(file, offset)?.bytes))
+}
+
+fn fnv1a(data: &[u8]) -> u64 {
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// A resumable place in a file: which file (device, inode), the byte offset just after a
+/// complete line, and a hash of the bytes before it. Serialised as `dev.ino.offset.hash`
+/// in hex; opaque to clients.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Position {
+    pub dev: u64,
+    pub ino: u64,
+    pub offset: u64,
+    pub hash: u64,
+}
+
+impl std::fmt::Display for Position {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:x}.{:x}.{:x}.{:x}", self.dev, self.ino, self.offset, self.hash)
+    }
+}
+
+impl std::str::FromStr for Position {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let parts: Vec<u64> = s
+            .split('.')
+            .map(|p| u64::from_str_radix(p, 16))
+            .collect::<Result<_, _>>()
+            .map_err(|_| ())?;
+        match parts[..] {
+            [dev, ino, offset, hash] => Ok(Position { dev, ino, offset, hash }),
+            _ => Err(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn tmpdir(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("logview-follow-{name}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(&d).unwrap();
+        d.canonicalize().unwrap()
+    }
+
+    fn start_of(content: &[u8], n: usize) -> u64 {
+        let d = tmpdir(&format!("hist{}-{n}", content.len()));
+        fs::write(d.join("f"), content).unwrap();
+        let f = File::open(d.join("f")).unwrap();
+        history_start(&f, content.len() as u64, n).unwrap()
+    }
+
+    #[test]
+    fn history_start_counts_lines_from_the_end() {
+        assert_eq!(start_of(b"a\nb\nc\n", 2), 2);
+        assert_eq!(start_of(b"a\nb\nc", 2), 2, "final line without newline counts");
+        assert_eq!(start_of(b"a\nb\nc\n", 10), 0);
+        assert_eq!(start_of(b"a\nb\nc\n", 0), 6);
+        assert_eq!(start_of(b"", 5), 0);
+        assert_eq!(start_of(b"\n\n\n", 2), 1);
+        let big: Vec<u8> = (0..100_000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let s = start_of(&big, 3) as usize;
+        assert_eq!(&big[s..], b"line 99997\nline 99998\nline 99999\n");
+    }
+
+    fn collect(f: &mut Follower) -> (Vec<String>, Vec<Poll>) {
+        let (mut lines, mut polls) = (Vec::new(), Vec::new());
+        loop {
+            let p = f.poll(&mut |l| lines.push(String::from_utf8_lossy(l).into_owned())).unwrap();
+            if p == Poll::Idle {
+                return (lines, polls);
+            }
+            polls.push(p);
+        }
+    }
+
+    fn follower(d: &Path, n: usize) -> Follower {
+        let sb = Arc::new(Sandbox::new(vec![d.to_path_buf()]));
+        Follower::open(sb, &d.join("log"), n, 1 << 20).unwrap()
+    }
+
+    fn append(p: &Path, s: &str) {
+        fs::OpenOptions::new().append(true).create(true).open(p).unwrap().write_all(s.as_bytes()).unwrap();
+    }
+
+    #[test]
+    fn rotation_drains_the_old_file_then_reads_the_new() {
+        let d = tmpdir("rotate");
+        let log = d.join("log");
+        fs::write(&log, "1\n2\n").unwrap();
+        let mut f = follower(&d, 1);
+        assert_eq!(collect(&mut f).0, ["2"]);
+        fs::rename(&log, d.join("log.1")).unwrap();
+        append(&d.join("log.1"), "3\n");
+        fs::write(&log, "4\n").unwrap();
+        let (lines, polls) = collect(&mut f);
+        assert_eq!(lines, ["3", "4"]);
+        assert_eq!(polls, [Poll::Data, Poll::Rotated, Poll::Data]);
+    }
+
+    #[test]
+    fn truncation_with_regrowth_is_caught_by_the_fingerprint() {
+        let d = tmpdir("trunc");
+        let log = d.join("log");
+        fs::write(&log, "aaaa\n").unwrap();
+        let mut f = follower(&d, 10);
+        assert_eq!(collect(&mut f).0, ["aaaa"]);
+        fs::write(&log, "bb\ncccccccc\n").unwrap(); // truncate + regrow past the old offset
+        let (lines, polls) = collect(&mut f);
+        assert_eq!(lines, ["bb", "cccccccc"]);
+        assert_eq!(polls, [Poll::Truncated, Poll::Data]);
+    }
+
+    #[test]
+    fn positions_resume_only_on_the_same_content() {
+        let d = tmpdir("resume");
+        let log = d.join("log");
+        fs::write(&log, "1\n2\npart").unwrap();
+        let mut f = follower(&d, 10);
+        assert_eq!(collect(&mut f).0, ["1", "2"]);
+        let pos: Position = f.position().unwrap().to_string().parse().unwrap();
+        assert_eq!(pos.offset, 4, "position excludes the held partial line");
+        append(&log, "ial\n3\n");
+        let sb = Arc::new(Sandbox::new(vec![d.clone()]));
+        let mut r = Follower::resume(sb.clone(), &log, &pos, 1 << 20).unwrap().expect("valid");
+        assert_eq!(collect(&mut r).0, ["partial", "3"]);
+        fs::write(&log, "X\nY\nZZZZZZZZ\n").unwrap();
+        assert!(Follower::resume(sb, &log, &pos, 1 << 20).unwrap().is_none());
+        assert!("1.2.3".parse::<Position>().is_err());
+        assert!("1.2.3.4.5".parse::<Position>().is_err());
+    }
+}

@@ -1,0 +1,202 @@
+//! One HTTP request: read and bound its head, parse it, and decide what it is (the page, an
+//! asset, the listing API, or a WebSocket upgrade) or why it is refused; write plain responses.
+//!
+//! Guarantees: a head larger than [`MAX_HEAD`] or slower than the handshake deadline is
+//! refused without blocking anything else; responses never echo request input.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::time::Instant;
+
+use crate::refusal::Refusal;
+
+/// Largest request head accepted, in bytes.
+pub const MAX_HEAD: usize = 16 * 1024;
+const MAX_HEADERS: usize = 64;
+
+/// A parsed request head. Header names are lower-cased.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    /// The raw (still percent-encoded) path.
+    pub path: String,
+    pub query: Option<String>,
+    pub headers: Vec<(String, String)>,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// True when a comma-separated header contains `token`, ignoring case.
+    pub fn header_has(&self, name: &str, token: &str) -> bool {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n == name)
+            .flat_map(|(_, v)| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    }
+
+    /// Decoded query parameters; the last value of a repeated name wins.
+    pub fn param(&self, name: &str) -> Option<String> {
+        let q = self.query.as_deref()?;
+        url::form_urlencoded::parse(q.as_bytes()).filter(|(k, _)| k == name).map(|(_, v)| v.into_owned()).last()
+    }
+}
+
+/// Why no request could be read; none of these gets a normal response.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The peer closed or reset before sending a whole head.
+    Closed,
+    /// The head did not arrive before the deadline.
+    Timeout,
+    /// The head is invalid or too large: answer with this refusal.
+    Refused(Refusal),
+}
+
+/// Reads one request head, and returns it with any bytes that followed it (a WebSocket
+/// client may send its first frame in the same packet).
+pub fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<(Request, Vec<u8>), ReadError> {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 2048];
+    loop {
+        if let Some((req, len)) = parse(&buf).map_err(ReadError::Refused)? {
+            return Ok((req, buf[len..].to_vec()));
+        }
+        if buf.len() >= MAX_HEAD {
+            return Err(ReadError::Refused(Refusal::HeadTooLarge));
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(ReadError::Timeout);
+        }
+        stream.set_read_timeout(Some(left)).map_err(|_| ReadError::Closed)?;
+        let room = chunk.len().min(MAX_HEAD + 1 - buf.len());
+        match stream.read(&mut chunk[..room]) {
+            Ok(0) => return Err(ReadError::Closed),
+            Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                return Err(ReadError::Timeout);
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return Err(ReadError::Closed),
+        }
+    }
+}
+
+/// Parses a complete head; `Ok(None)` while more bytes are needed.
+pub fn parse(buf: &[u8]) -> Result<Option<(Request, usize)>, Refusal> {
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut req = httparse::Request::new(&mut headers);
+    let len = match req.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => return Err(Refusal::HeadTooLarge),
+        Err(_) => return Err(Refusal::Malformed("invalid HTTP request head")),
+    };
+    let target = req.path.unwrap_or_default();
+    let (path, query) = match target.split_once('?') {
+        Some((p, q)) => (p, Some(q.to_string())),
+        None => (target, None),
+    };
+    let path = path.split_once('#').map_or(path, |(p, _)| p).to_string();
+    let mut out = Vec::with_capacity(req.headers.len());
+    for h in req.headers.iter() {
+        let value = std::str::from_utf8(h.value).map_err(|_| Refusal::Malformed("header is not UTF-8"))?;
+        out.push((h.name.to_ascii_lowercase(), value.trim().to_string()));
+    }
+    let method = req.method.unwrap_or_default().to_string();
+    Ok(Some((Request { method, path, query, headers: out }, len)))
+}
+
+/// A response body and how to describe it.
+pub struct Response {
+    pub status: (u16, &'static str),
+    pub content_type: &'static str,
+    pub extra: Vec<(&'static str, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn ok(content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
+        Response { status: (200, "OK"), content_type, extra: Vec::new(), body: body.into() }
+    }
+
+    pub fn refusal(r: &Refusal) -> Self {
+        let mut resp = Response {
+            status: r.status(),
+            content_type: "text/plain; charset=utf-8",
+            extra: Vec::new(),
+            body: format!("{r}\n").into_bytes(),
+        };
+        if let Refusal::Method(_) = r {
+            resp.extra.push(("Allow", "GET".into()));
+        }
+        resp
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {
+        self.extra.push((name, value.into()));
+        self
+    }
+
+    /// Writes the whole response in one `write_all` (clients then see it at once).
+    pub fn write_to(&self, stream: &mut impl Write) -> io::Result<()> {
+        let mut head = format!(
+            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\
+             X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n",
+            self.status.0,
+            self.status.1,
+            self.content_type,
+            self.body.len()
+        );
+        for (name, value) in &self.extra {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        let mut bytes = head.into_bytes();
+        bytes.extend_from_slice(&self.body);
+        stream.write_all(&bytes)?;
+        stream.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_a_complete_head_and_keeps_what_follows() {
+        let raw = b"GET /var/log/x%20y?tail=1&lines=5 HTTP/1.1\r\nHost: h:1\r\nUpgrade: WebSocket\r\nConnection: keep-alive, Upgrade\r\n\r\nFRAME";
+        let (req, len) = parse(raw).unwrap().unwrap();
+        assert_eq!(&raw[len..], b"FRAME");
+        assert_eq!(req.method, "GET");
+        assert_eq!(req.path, "/var/log/x%20y");
+        assert_eq!(req.param("lines").as_deref(), Some("5"));
+        assert_eq!(req.header("host"), Some("h:1"));
+        assert!(req.header_has("connection", "upgrade"));
+        assert!(req.header_has("upgrade", "websocket"));
+    }
+
+    #[test]
+    fn partial_and_garbage_heads() {
+        assert!(parse(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap().is_none());
+        assert!(matches!(parse(b"\x16\x03\x01\x02\x00garbage\r\n\r\n"), Err(Refusal::Malformed(_))));
+        assert!(matches!(parse(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n"), Err(Refusal::Malformed(_))));
+        let many: String = (0..100).map(|i| format!("X-{i}: y\r\n")).collect();
+        let head = format!("GET / HTTP/1.1\r\n{many}\r\n");
+        assert_eq!(parse(head.as_bytes()).unwrap_err(), Refusal::HeadTooLarge);
+    }
+
+    #[test]
+    fn responses_carry_length_and_never_the_request() {
+        let mut out = Vec::new();
+        Response::refusal(&Refusal::Method("DELETE".into())).write_to(&mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        assert!(s.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"), "{s}");
+        assert!(s.contains("Allow: GET\r\n") && s.contains("Content-Length: 39\r\n"), "{s}");
+        assert!(!s.contains("DELETE"));
+    }
+}

@@ -1,0 +1,114 @@
+//! The listing API: what may be viewed under the roots, as JSON.
+//!
+//! Guarantees: only entries the sandbox would serve are listed (FIFOs, devices, sockets and
+//! symlinks leaving the roots are left out), and names are JSON-escaped by serde_json.
+
+use std::fs::{self, Metadata};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use serde_json::{Value, json};
+
+use crate::refusal::Refusal;
+use crate::sandbox::{self, Sandbox, Target};
+
+/// Entries listed per directory at most; the reply says when more were left out.
+const MAX_ENTRIES: usize = 5000;
+
+/// Lists `path` (a decoded absolute path), or the roots when it is `None`.
+pub fn list(sb: &Sandbox, path: Option<&str>) -> Result<String, Refusal> {
+    let value = match path.filter(|p| !p.is_empty() && *p != "/") {
+        None => {
+            let entries: Vec<Value> = sb.roots().iter().filter_map(|r| entry(sb, r, &r.to_string_lossy())).collect();
+            json!({ "path": null, "type": "roots", "parent": null, "entries": entries, "truncated": false })
+        }
+        Some(p) => match sb.check(&sandbox::plain(p)?)? {
+            Target::Dir(dir) => list_dir(sb, &dir)?,
+            Target::File(file) => {
+                let meta = fs::metadata(&file).map_err(|_| Refusal::NotFound)?;
+                let mut v = describe(&file, &file.to_string_lossy(), &meta);
+                v["parent"] = parent(sb, &file);
+                v
+            }
+        },
+    };
+    Ok(value.to_string())
+}
+
+fn list_dir(sb: &Sandbox, dir: &Path) -> Result<Value, Refusal> {
+    let read = fs::read_dir(dir).map_err(|_| Refusal::Forbidden("directory cannot be read"))?;
+    let mut entries: Vec<Value> = Vec::new();
+    let mut truncated = false;
+    for item in read.flatten() {
+        if entries.len() == MAX_ENTRIES {
+            truncated = true;
+            break;
+        }
+        let Some(name) = item.file_name().to_str().map(str::to_owned) else { continue };
+        if let Some(v) = entry(sb, &dir.join(&name), &name) {
+            entries.push(v);
+        }
+    }
+    entries.sort_by(|a, b| {
+        (a["type"] != "dir", a["name"].as_str()).cmp(&(b["type"] != "dir", b["name"].as_str()))
+    });
+    Ok(json!({
+        "path": dir.to_string_lossy(), "type": "dir", "parent": parent(sb, dir),
+        "entries": entries, "truncated": truncated,
+    }))
+}
+
+/// One listed entry, or `None` when the sandbox would not serve it.
+fn entry(sb: &Sandbox, path: &Path, name: &str) -> Option<Value> {
+    let real = match sb.check(path).ok()? {
+        Target::File(p) | Target::Dir(p) => p,
+    };
+    let meta = fs::metadata(&real).ok()?;
+    let mut v = describe(path, name, &meta);
+    v["path"] = json!(path.to_string_lossy());
+    Some(v)
+}
+
+fn describe(path: &Path, name: &str, meta: &Metadata) -> Value {
+    let mtime = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs());
+    json!({
+        "name": name,
+        "path": path.to_string_lossy(),
+        "type": if meta.is_dir() { "dir" } else { "file" },
+        "size": meta.len(),
+        "mtime": mtime,
+    })
+}
+
+fn parent(sb: &Sandbox, path: &Path) -> Value {
+    match path.parent().map(PathBuf::from) {
+        Some(p) if sb.inside(&p) => json!(p.to_string_lossy()),
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_dirs_first_and_hides_what_the_sandbox_refuses() {
+        let d = std::env::temp_dir().join(format!("logview-listing-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(d.join("root/zdir")).unwrap();
+        let d = d.canonicalize().unwrap();
+        fs::write(d.join("root/b.log"), "12345").unwrap();
+        fs::write(d.join("root/<a>.log"), "").unwrap();
+        fs::write(d.join("secret"), "").unwrap();
+        std::os::unix::fs::symlink(d.join("secret"), d.join("root/escape")).unwrap();
+        let sb = Sandbox::new(vec![d.join("root")]);
+        let v: Value = serde_json::from_str(&list(&sb, d.join("root").to_str()).unwrap()).unwrap();
+        let names: Vec<&str> = v["entries"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["zdir", "<a>.log", "b.log"]);
+        assert_eq!(v["entries"][2]["size"], 5);
+        assert_eq!(v["parent"], Value::Null, "the root's parent is outside");
+        let roots: Value = serde_json::from_str(&list(&sb, None).unwrap()).unwrap();
+        assert_eq!(roots["entries"][0]["path"], json!(d.join("root").to_string_lossy()));
+        assert_eq!(list(&sb, d.to_str()), Err(Refusal::Forbidden("outside the roots")));
+    }
+}

@@ -1,0 +1,65 @@
+//! Every reason logview refuses a request, and the one place each maps to an HTTP status.
+//!
+//! Refusals happen before any WebSocket upgrade, so a client always gets a real status and a
+//! short plain-text body, and the server logs one line with the same reason.
+
+use std::fmt;
+
+/// Why a request was not served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The request head or its target could not be parsed (bad percent-encoding, encoded `/`,
+    /// NUL, invalid UTF-8, missing Host, bad query value).
+    Malformed(&'static str),
+    /// The request head grew past the size bound before it ended.
+    HeadTooLarge,
+    /// The target is outside every root, escapes through a symlink, uses `.`/`..`, or is not a
+    /// regular file or directory (FIFO, device, socket).
+    Forbidden(&'static str),
+    /// The target is inside a root but does not exist.
+    NotFound,
+    /// A WebSocket upgrade from a browser Origin that is neither this host nor allowed.
+    BadOrigin(String),
+    /// Only GET is served.
+    Method(String),
+    /// The request head did not arrive within the handshake timeout.
+    Timeout,
+    /// The Host header names neither a loopback address (when bound to loopback) nor an
+    /// allowed origin: a DNS-rebinding attempt.
+    BadHost,
+    /// `--max-clients` WebSocket sessions (or too many pending handshakes) are already open.
+    Busy,
+}
+
+impl Refusal {
+    /// The HTTP status code and reason phrase for this refusal.
+    pub fn status(&self) -> (u16, &'static str) {
+        match self {
+            Refusal::Malformed(_) => (400, "Bad Request"),
+            Refusal::HeadTooLarge => (431, "Request Header Fields Too Large"),
+            Refusal::Forbidden(_) | Refusal::BadOrigin(_) | Refusal::BadHost => (403, "Forbidden"),
+            Refusal::Timeout => (408, "Request Timeout"),
+            Refusal::NotFound => (404, "Not Found"),
+            Refusal::Method(_) => (405, "Method Not Allowed"),
+            Refusal::Busy => (503, "Service Unavailable"),
+        }
+    }
+}
+
+/// The text sent as the response body and written to the log. It never contains the
+/// requested path, so nothing the client sent is echoed back.
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::Malformed(why) => write!(f, "malformed request: {why}"),
+            Refusal::HeadTooLarge => f.write_str("request head too large"),
+            Refusal::Forbidden(why) => write!(f, "forbidden: {why}"),
+            Refusal::NotFound => f.write_str("no such file"),
+            Refusal::BadOrigin(_) => f.write_str("forbidden: cross-origin WebSocket refused"),
+            Refusal::Method(_) => f.write_str("method not allowed: only GET is served"),
+            Refusal::Timeout => f.write_str("request head not received in time"),
+            Refusal::BadHost => f.write_str("forbidden: unexpected Host header"),
+            Refusal::Busy => f.write_str("too many clients, try again later"),
+        }
+    }
+}

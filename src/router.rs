@@ -1,0 +1,197 @@
+//! One connection from accept to end: read the request, decide what it is (page, asset,
+//! listing, WebSocket upgrade) or why it is refused, and hand upgrades to a session.
+//!
+//! Guarantees: every refusal is answered with its HTTP status before any upgrade and logged
+//! once; cross-origin upgrades and DNS-rebinding Host headers are refused.
+
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use log::{debug, info};
+use url::{Host, Url};
+
+use crate::assets;
+use crate::follow::{Follower, Position};
+use crate::http::{self, ReadError, Request, Response};
+use crate::listing;
+use crate::refusal::Refusal;
+use crate::render::Format;
+use crate::sandbox::Target;
+use crate::server::{Shared, Slot};
+use crate::session::{self, Opening, Params};
+
+/// How long a client may take to send its request head.
+pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A write blocked this long means the client stopped reading.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Where the page's own files and API live; never a log path.
+const PREFIX: &str = "/_logview/";
+
+const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/// What a request asks for, once accepted.
+enum Route {
+    Respond(Response),
+    Upgrade(Box<Upgrade>),
+}
+
+/// An accepted WebSocket upgrade, with its file already open.
+pub struct Upgrade {
+    pub key: String,
+    pub params: Params,
+    pub follower: Follower,
+    pub opening: Opening,
+    pub path: String,
+}
+
+/// Serves one connection; `slot` is its place among the open connections.
+pub fn serve(slot: Slot, mut stream: TcpStream, peer: SocketAddr) {
+    let shared = slot.shared().clone();
+    let _ = stream.set_nodelay(true);
+    let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
+    let (req, rest) = match http::read_request(&mut stream, Instant::now() + HANDSHAKE_TIMEOUT) {
+        Ok(r) => r,
+        Err(ReadError::Closed) => return debug!("{peer} closed before a request"),
+        Err(ReadError::Timeout) => return refuse(&mut stream, peer, "-", &Refusal::Timeout),
+        Err(ReadError::Refused(r)) => return refuse(&mut stream, peer, "-", &r),
+    };
+    match route(&shared, &req) {
+        Ok(Route::Respond(resp)) => {
+            debug!("{peer} GET {:?} {}", req.path, resp.status.0);
+            let _ = resp.write_to(&mut stream);
+        }
+        Ok(Route::Upgrade(up)) => match slot.client() {
+            Some(client) => session::run(stream, rest, *up, &shared, peer, client),
+            None => refuse(&mut stream, peer, &req.path, &Refusal::Busy),
+        },
+        Err(r) => refuse(&mut stream, peer, &req.path, &r),
+    }
+}
+
+fn refuse(stream: &mut TcpStream, peer: SocketAddr, path: &str, r: &Refusal) {
+    let detail = match r {
+        Refusal::BadOrigin(o) => format!(" (origin {o:?})"),
+        Refusal::Method(m) => format!(" (method {m:?})"),
+        _ => String::new(),
+    };
+    info!("refused {peer} {path:?}: {} {r}{detail}", r.status().0);
+    let _ = Response::refusal(r).write_to(stream);
+}
+
+fn route(shared: &Shared, req: &Request) -> Result<Route, Refusal> {
+    if req.method != "GET" {
+        return Err(Refusal::Method(req.method.clone()));
+    }
+    check_host(shared, req)?;
+    if req.header_has("upgrade", "websocket") {
+        return upgrade(shared, req).map(|u| Route::Upgrade(Box::new(u)));
+    }
+    if let Some(name) = req.path.strip_prefix(PREFIX) {
+        return internal(shared, req, name).map(Route::Respond);
+    }
+    if req.path != "/" {
+        shared.sandbox.resolve(&req.path)?;
+    }
+    Ok(Route::Respond(page()))
+}
+
+fn page() -> Response {
+    Response::ok("text/html; charset=utf-8", assets::PAGE)
+        .with("Content-Security-Policy", PAGE_CSP)
+        .with("X-Frame-Options", "DENY")
+        .with("Cache-Control", "no-cache")
+}
+
+fn internal(shared: &Shared, req: &Request, name: &str) -> Result<Response, Refusal> {
+    if name == "api/list" {
+        let json = listing::list(&shared.sandbox, req.param("path").as_deref())?;
+        return Ok(Response::ok("application/json", json).with("Cache-Control", "no-store"));
+    }
+    let (kind, body) = assets::get(name).ok_or(Refusal::NotFound)?;
+    Ok(Response::ok(kind, body).with("Cache-Control", "no-cache"))
+}
+
+/// Refuses Host headers a DNS-rebinding page would send: when bound to loopback, only
+/// loopback names and the hosts of `--allow-origin` are accepted.
+fn check_host(shared: &Shared, req: &Request) -> Result<(), Refusal> {
+    if !shared.config.bind.ip().is_loopback() {
+        return Ok(());
+    }
+    let Some(host) = req.header("host") else { return Ok(()) };
+    let url = Url::parse(&format!("http://{host}/")).map_err(|_| Refusal::BadHost)?;
+    let loopback = match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    };
+    let allowed = || {
+        shared.config.allow_origins.iter().any(|o| Url::parse(o).is_ok_and(|o| o.host() == url.host()))
+    };
+    if loopback || allowed() { Ok(()) } else { Err(Refusal::BadHost) }
+}
+
+fn upgrade(shared: &Shared, req: &Request) -> Result<Upgrade, Refusal> {
+    let key = req.header("sec-websocket-key").filter(|k| k.len() == 24).ok_or(Refusal::Malformed("bad Sec-WebSocket-Key"))?;
+    if !req.header_has("connection", "upgrade") || req.header("sec-websocket-version") != Some("13") {
+        return Err(Refusal::Malformed("not a WebSocket version 13 upgrade"));
+    }
+    check_origin(shared, req)?;
+    let params = params(shared, req)?;
+    let Target::File(path) = shared.sandbox.resolve(&req.path)? else {
+        return Err(Refusal::Forbidden("not a regular file"));
+    };
+    let (sb, max) = (shared.sandbox.clone(), shared.config.max_line);
+    let (follower, opening) = match &params.resume {
+        Some(pos) => match Follower::resume(sb.clone(), &path, pos, max)? {
+            Some(f) => (f, Opening::Resumed),
+            None => (Follower::open(sb, &path, params.lines, max)?, Opening::Gap),
+        },
+        None => (Follower::open(sb, &path, params.lines, max)?, Opening::Fresh),
+    };
+    Ok(Upgrade { key: key.to_string(), params, follower, opening, path: path.display().to_string() })
+}
+
+/// A browser's Origin must be this very host or one given with `--allow-origin`.
+fn check_origin(shared: &Shared, req: &Request) -> Result<(), Refusal> {
+    let Some(origin) = req.header("origin") else { return Ok(()) };
+    let bad = || Refusal::BadOrigin(origin.to_string());
+    let url = Url::parse(origin).map_err(|_| bad())?;
+    if shared.config.allow_origins.contains(&url.origin().ascii_serialization()) {
+        return Ok(());
+    }
+    let host = req.header("host").ok_or_else(bad)?;
+    let own = Url::parse(&format!("{}://{host}/", url.scheme())).map_err(|_| bad())?;
+    let same = own.host() == url.host() && own.port_or_known_default() == url.port_or_known_default();
+    if same && url.path() == "/" && own.username().is_empty() { Ok(()) } else { Err(bad()) }
+}
+
+fn params(shared: &Shared, req: &Request) -> Result<Params, Refusal> {
+    let bad = |what: &'static str| Refusal::Malformed(what);
+    let flag = |name: &str, what: &'static str| match req.param(name).as_deref() {
+        None | Some("0" | "false" | "no") => Ok(false),
+        Some("" | "1" | "true" | "yes") => Ok(true),
+        Some(_) => Err(bad(what)),
+    };
+    let lines = match req.param("lines") {
+        None => shared.config.lines,
+        Some(n) => n.parse().map_err(|_| bad("lines must be a number"))?,
+    };
+    let format = match req.param("format").as_deref() {
+        None | Some("text") => Format::Text,
+        Some("html") => Format::Html,
+        Some(_) => return Err(bad("format must be text or html")),
+    };
+    let resume = match req.param("resume") {
+        None => None,
+        Some(p) => Some(p.parse::<Position>().map_err(|_| bad("resume is not a position"))?),
+    };
+    Ok(Params {
+        tail: flag("tail", "tail must be 0 or 1")?,
+        meta: flag("meta", "meta must be 0 or 1")?,
+        lines,
+        format,
+        resume,
+    })
+}

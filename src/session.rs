@@ -1,0 +1,339 @@
+//! One WebSocket client: the 101 handshake, history, following, heartbeats and the close.
+//!
+//! Guarantees: lines go out as text frames of complete lines (at most about [`FRAME_TARGET`]
+//! bytes of input each); a client that stops reading is dropped after the write timeout and
+//! never makes the server buffer more than [`MAX_WRITE_BUFFER`]; a client silent for two
+//! heartbeat intervals is closed; every session ends with one log line saying why.
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use log::info;
+use serde_json::json;
+use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tungstenite::{Error as WsError, Message, WebSocket};
+
+use crate::follow::{FollowError, Follower, Poll, Position};
+use crate::refusal::Refusal;
+use crate::render::{Format, Renderer};
+use crate::router::Upgrade;
+use crate::server::{Shared, Slot};
+
+/// Bytes of rendered lines gathered before a frame is sent.
+pub const FRAME_TARGET: usize = 64 * 1024;
+/// Most bytes tungstenite may hold for a client that is not reading.
+pub const MAX_WRITE_BUFFER: usize = 1024 * 1024;
+/// Fastest poll, used while a file is busy.
+const POLL_BUSY: Duration = Duration::from_millis(5);
+/// How long a file counts as busy after its last line.
+const BUSY_FOR: Duration = Duration::from_secs(1);
+/// While lines are backed up, how often the socket is still checked for client frames.
+const SOCKET_CHECK: Duration = Duration::from_millis(20);
+/// How long a closing handshake may take.
+const CLOSE_WAIT: Duration = Duration::from_secs(2);
+
+/// What the client asked for in the query string.
+#[derive(Debug)]
+pub struct Params {
+    pub tail: bool,
+    pub meta: bool,
+    pub lines: usize,
+    pub format: Format,
+    pub resume: Option<Position>,
+}
+
+/// How the follower was positioned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Opening {
+    /// At the last `lines` lines.
+    Fresh,
+    /// Exactly where the client's `resume` position said.
+    Resumed,
+    /// The `resume` position no longer matches the file: history follows instead.
+    Gap,
+}
+
+/// Why a session ended.
+#[derive(Debug)]
+enum Ending {
+    /// The client sent a Close frame or dropped the connection.
+    ClientClosed,
+    /// `tail` was not asked for and the history has been sent.
+    EndOfHistory,
+    /// Nothing arrived from the client for two heartbeat intervals.
+    HeartbeatTimeout,
+    /// A write blocked past the write timeout or the write buffer filled.
+    SlowClient,
+    /// The client broke the protocol or sent a message too large.
+    Protocol(String),
+    /// After a rotation the path names something the sandbox refuses.
+    Refused(Refusal),
+    /// Reading the file failed.
+    ReadError(io::Error),
+    /// The connection failed.
+    Network(String),
+}
+
+impl Ending {
+    /// The close frame this ending sends, if one can still be sent. The one place endings
+    /// map to close codes.
+    fn close_frame(&self) -> Option<(CloseCode, &'static str)> {
+        match self {
+            Ending::EndOfHistory => Some((CloseCode::Normal, "end of history")),
+            Ending::HeartbeatTimeout => Some((CloseCode::Away, "heartbeat timeout")),
+            Ending::Protocol(_) => Some((CloseCode::Protocol, "protocol error")),
+            Ending::Refused(_) => Some((CloseCode::Policy, "file is no longer allowed")),
+            Ending::ReadError(_) => Some((CloseCode::Error, "file read error")),
+            Ending::ClientClosed | Ending::SlowClient | Ending::Network(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Ending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Ending::ClientClosed => f.write_str("client closed"),
+            Ending::EndOfHistory => f.write_str("end of history"),
+            Ending::HeartbeatTimeout => f.write_str("heartbeat timeout"),
+            Ending::SlowClient => f.write_str("client too slow, dropped"),
+            Ending::Protocol(e) => write!(f, "protocol error: {e}"),
+            Ending::Refused(r) => write!(f, "file replaced: {r}"),
+            Ending::ReadError(e) => write!(f, "read error: {e}"),
+            Ending::Network(e) => write!(f, "network error: {e}"),
+        }
+    }
+}
+
+impl From<FollowError> for Ending {
+    fn from(e: FollowError) -> Self {
+        match e {
+            FollowError::Refused(r) => Ending::Refused(r),
+            FollowError::Io(e) => Ending::ReadError(e),
+        }
+    }
+}
+
+fn ws_config() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(Some(64 * 1024))
+        .max_frame_size(Some(64 * 1024))
+}
+
+/// Runs one session to its end; `_client` holds its place among `--max-clients`.
+pub fn run(mut stream: TcpStream, rest: Vec<u8>, up: Upgrade, shared: &Shared, peer: SocketAddr, _client: Slot) {
+    let accept = tungstenite::handshake::derive_accept_key(up.key.as_bytes());
+    let head = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+    );
+    if stream.write_all(head.as_bytes()).is_err() {
+        return info!("closed {peer} {:?}: handshake write failed", up.path);
+    }
+    let p = &up.params;
+    info!(
+        "opened {peer} {:?} tail={} format={:?} lines={} {:?}",
+        up.path, p.tail, p.format, p.lines, up.opening
+    );
+    let started = Instant::now();
+    let mut s = Session {
+        ws: WebSocket::from_partially_read(stream, rest, Role::Server, Some(ws_config())),
+        renderer: Renderer::new(p.format),
+        follower: up.follower,
+        frame: String::with_capacity(FRAME_TARGET),
+        meta: p.meta,
+        lines: 0,
+        last_data: Instant::now(),
+        last_seen: Instant::now(),
+        read_timeout: None,
+    };
+    let ending = s.drive(&up.params, up.opening, shared.config.heartbeat, shared.config.poll_max);
+    let ending = ending.err().unwrap_or(Ending::ClientClosed);
+    s.finish(&ending);
+    info!(
+        "closed {peer} {:?}: {ending}; {} lines in {:.1}s",
+        up.path,
+        s.lines,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+struct Session {
+    ws: WebSocket<TcpStream>,
+    follower: Follower,
+    renderer: Renderer,
+    frame: String,
+    meta: bool,
+    lines: u64,
+    last_data: Instant,
+    last_seen: Instant,
+    read_timeout: Option<Duration>,
+}
+
+impl Session {
+    /// Sends the history, then follows if asked; returns only through an [`Ending`].
+    fn drive(&mut self, p: &Params, opening: Opening, heartbeat: Duration, poll_max: Duration) -> Result<(), Ending> {
+        match opening {
+            Opening::Resumed => self.event("resumed")?,
+            Opening::Gap => self.event("gap")?,
+            Opening::Fresh => {}
+        }
+        while self.pump()? {}
+        let (r, f, n) = (&mut self.renderer, &mut self.frame, &mut self.lines);
+        self.follower.flush_partial(&mut |line| {
+            r.line(line, f);
+            *n += 1;
+        });
+        self.send_frame()?;
+        self.event("live")?;
+        if !p.tail {
+            return Err(Ending::EndOfHistory);
+        }
+        self.follow(heartbeat, poll_max)
+    }
+
+    /// The follow loop: the socket read timeout is the poll sleep; polls come faster while
+    /// the file is busy and back off to `poll_max` when it is idle.
+    fn follow(&mut self, heartbeat: Duration, poll_max: Duration) -> Result<(), Ending> {
+        let mut interval = POLL_BUSY;
+        let mut next_poll = Instant::now();
+        let mut last_ping = Instant::now();
+        let mut last_check = Instant::now();
+        let mut backlog = false;
+        loop {
+            let now = Instant::now();
+            if !backlog || now.duration_since(last_check) >= SOCKET_CHECK {
+                let wait = if backlog { Duration::from_millis(1) } else { next_poll.saturating_duration_since(now) };
+                self.read_client(wait.max(Duration::from_millis(1)))?;
+                last_check = Instant::now();
+            }
+            if backlog || Instant::now() >= next_poll {
+                backlog = self.pump()?;
+                interval = if self.last_data.elapsed() < BUSY_FOR { POLL_BUSY } else { (interval * 2).min(poll_max) };
+                next_poll = Instant::now() + interval;
+            }
+            if last_ping.elapsed() >= heartbeat {
+                self.send(Message::Ping(Default::default()))?;
+                last_ping = Instant::now();
+            }
+            if self.last_seen.elapsed() > heartbeat * 2 {
+                return Err(Ending::HeartbeatTimeout);
+            }
+        }
+    }
+
+    /// Reads the file into frames until it is idle or a frame is full. Returns true when
+    /// more lines may be waiting.
+    fn pump(&mut self) -> Result<bool, Ending> {
+        loop {
+            let before = self.lines;
+            let (r, f, n) = (&mut self.renderer, &mut self.frame, &mut self.lines);
+            let poll = self.follower.poll(&mut |line| {
+                r.line(line, f);
+                *n += 1;
+            })?;
+            if self.lines != before {
+                self.last_data = Instant::now();
+            }
+            match poll {
+                Poll::Data if self.frame.len() < FRAME_TARGET => continue,
+                Poll::Data => {
+                    self.send_frame()?;
+                    return Ok(true);
+                }
+                Poll::Idle => {
+                    self.send_frame()?;
+                    return Ok(false);
+                }
+                Poll::Rotated | Poll::Truncated => {
+                    self.send_frame()?;
+                    self.renderer.reset();
+                    self.event(if poll == Poll::Rotated { "rotated" } else { "truncated" })?;
+                    return Ok(true);
+                }
+            }
+        }
+    }
+
+    /// Sends the gathered lines as one text frame, then (with `meta`) the position after them.
+    fn send_frame(&mut self) -> Result<(), Ending> {
+        if self.frame.is_empty() {
+            return Ok(());
+        }
+        let text = std::mem::replace(&mut self.frame, String::with_capacity(FRAME_TARGET));
+        self.send(Message::text(text))?;
+        if self.meta {
+            self.event("pos")?;
+        }
+        Ok(())
+    }
+
+    /// With `meta`, sends `{"event": name, "pos": position}` as a binary frame.
+    fn event(&mut self, name: &str) -> Result<(), Ending> {
+        if !self.meta {
+            return Ok(());
+        }
+        let pos = self.follower.position().map_err(Ending::ReadError)?;
+        let body = json!({ "event": name, "pos": pos.to_string() }).to_string();
+        self.send(Message::binary(body.into_bytes()))
+    }
+
+    fn send(&mut self, msg: Message) -> Result<(), Ending> {
+        self.ws.send(msg).map_err(|e| match e {
+            WsError::Io(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                Ending::SlowClient
+            }
+            WsError::WriteBufferFull(_) => Ending::SlowClient,
+            WsError::ConnectionClosed | WsError::AlreadyClosed => Ending::ClientClosed,
+            e => Ending::Network(e.to_string()),
+        })
+    }
+
+    /// Waits up to `wait` for one client frame; any frame proves the client alive.
+    fn read_client(&mut self, wait: Duration) -> Result<(), Ending> {
+        if self.read_timeout != Some(wait) {
+            self.ws.get_mut().set_read_timeout(Some(wait)).map_err(|e| Ending::Network(e.to_string()))?;
+            self.read_timeout = Some(wait);
+        }
+        match self.ws.read() {
+            Ok(Message::Close(_)) => Err(Ending::ClientClosed),
+            Ok(_) => {
+                self.last_seen = Instant::now();
+                Ok(())
+            }
+            Err(WsError::Io(e)) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => Ok(()),
+            Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => Err(Ending::ClientClosed),
+            Err(WsError::Protocol(e)) => Err(Ending::Protocol(e.to_string())),
+            Err(WsError::Capacity(e)) => Err(Ending::Protocol(e.to_string())),
+            Err(WsError::WriteBufferFull(_)) => Err(Ending::SlowClient),
+            Err(e) => Err(Ending::Network(e.to_string())),
+        }
+    }
+
+    /// Sends the close frame for `ending` (or the reply to the client's) and waits briefly
+    /// for the closing handshake to finish.
+    fn finish(&mut self, ending: &Ending) {
+        if let Some((code, reason)) = ending.close_frame() {
+            let frame = CloseFrame { code, reason: reason.into() };
+            if self.ws.close(Some(frame)).is_err() {
+                return;
+            }
+        } else if !matches!(ending, Ending::ClientClosed) {
+            return;
+        }
+        let deadline = Instant::now() + CLOSE_WAIT;
+        let _ = self.ws.get_mut().set_read_timeout(Some(Duration::from_millis(100)));
+        while Instant::now() < deadline {
+            match self.ws.read() {
+                Ok(_) => {}
+                Err(WsError::Io(e)) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+                    let _ = self.ws.flush();
+                }
+                Err(_) => return,
+            }
+        }
+    }
+}
