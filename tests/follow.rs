@@ -1,0 +1,112 @@
+//! Following a file as `tail -F` does: appended lines, partial lines, rotation by rename,
+//! copytruncate (also with fast regrowth), and delete then re-create; nothing lost or doubled.
+mod support;
+use std::fs;
+use std::time::Duration;
+use support::*;
+
+fn follow(dir: &TempDir, srv: &Server, name: &str) -> Ws {
+    let mut ws = srv.connect(&dir.path(name), "tail=1&meta=1");
+    read_until(&mut ws, Duration::from_secs(10), |r| r.event_names().contains(&"live".to_string()));
+    ws
+}
+
+#[test]
+fn appended_lines_arrive_in_order_and_partials_are_held() {
+    let dir = TempDir::new("follow");
+    dir.write("a.log", "old\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = follow(&dir, &srv, "a.log");
+    for i in 0..50 {
+        dir.append("a.log", format!("new {i}\n"));
+    }
+    let got = read_lines(&mut ws, 50);
+    let want: Vec<String> = (0..50).map(|i| format!("new {i}")).collect();
+    assert_eq!(got.lines(), want);
+
+    dir.append("a.log", "abc");
+    // The server polls many times before the line is finished; it must hold "abc" back.
+    std::thread::sleep(Duration::from_millis(600));
+    dir.append("a.log", "def\n");
+    assert_eq!(read_lines(&mut ws, 1).text, "abcdef\n");
+}
+
+#[test]
+fn rename_rotation_drains_the_old_file_then_follows_the_new() {
+    let dir = TempDir::new("rotate");
+    dir.write("a.log", "before\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = follow(&dir, &srv, "a.log");
+    dir.append("a.log", "1\n");
+    fs::rename(dir.path("a.log"), dir.path("a.log.1")).unwrap();
+    dir.append("a.log.1", "2 written to the old file after the rename\n");
+    dir.write("a.log", "3 in the new file\n");
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.lines().count() >= 3);
+    assert_eq!(got.lines(), ["1", "2 written to the old file after the rename", "3 in the new file"]);
+    assert!(got.event_names().contains(&"rotated".to_string()), "{:?}", got.events);
+    dir.append("a.log", "4\n");
+    assert_eq!(read_lines(&mut ws, 1).text, "4\n");
+}
+
+#[test]
+fn copytruncate_restarts_at_zero() {
+    let dir = TempDir::new("truncate");
+    dir.write("a.log", "aaaaaaaaaa\nbbbbbbbbbb\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = follow(&dir, &srv, "a.log");
+    fs::OpenOptions::new().write(true).open(dir.path("a.log")).unwrap().set_len(0).unwrap();
+    dir.append("a.log", "x\n");
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.contains("x\n"));
+    assert_eq!(got.text, "x\n");
+    assert!(got.event_names().contains(&"truncated".to_string()));
+}
+
+#[test]
+fn truncation_followed_by_regrowth_past_the_old_offset_is_detected() {
+    let dir = TempDir::new("regrow");
+    dir.write("a.log", "short\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = follow(&dir, &srv, "a.log");
+    // One write replaces the content with a longer one: the size never looks smaller.
+    let new: String = (0..20).map(|i| format!("fresh {i}\n")).collect();
+    fs::write(dir.path("a.log"), &new).unwrap();
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.lines().count() >= 20);
+    assert_eq!(got.text, new, "the new content from its start, no stray fragment");
+}
+
+#[test]
+fn delete_then_recreate_is_followed() {
+    let dir = TempDir::new("recreate");
+    dir.write("a.log", "first\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = follow(&dir, &srv, "a.log");
+    fs::remove_file(dir.path("a.log")).unwrap();
+    std::thread::sleep(Duration::from_millis(500)); // the server sees the file missing
+    dir.write("a.log", "second\n");
+    let got = read_lines(&mut ws, 1);
+    assert_eq!(got.text, "second\n");
+}
+
+#[test]
+fn a_fast_writer_loses_and_duplicates_nothing() {
+    let dir = TempDir::new("fast");
+    dir.write("a.log", "");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = follow(&dir, &srv, "a.log");
+    let writer = {
+        let path = dir.path("a.log");
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut f = fs::OpenOptions::new().append(true).open(path).unwrap();
+            for chunk in 0..100 {
+                let s: String = (0..1000).map(|i| format!("{}\n", chunk * 1000 + i)).collect();
+                f.write_all(s.as_bytes()).unwrap();
+            }
+        })
+    };
+    let got = read_until(&mut ws, Duration::from_secs(30), |r| r.text.lines().count() >= 100_000);
+    writer.join().unwrap();
+    for (i, line) in got.lines().iter().enumerate() {
+        assert_eq!(line.parse::<usize>().unwrap(), i, "line {i}");
+    }
+}
