@@ -1,0 +1,205 @@
+// Shared fixtures for the browser tests: the real logview binary on a fresh temporary root,
+// and a headless Chromium page on it. Nothing here sleeps to "wait for" something: waits poll
+// a condition in the page (page.waitForFunction) or wait for a process event.
+
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import readline from "node:readline";
+import { test, after } from "node:test";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+export const BIN = path.resolve(REPO, process.env.LOGVIEW_BIN || "target/debug/logview");
+export const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+/** How long one wait for the page may take before the test fails. */
+export const WAIT_MS = 15000;
+
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+let browserPromise = null;
+
+/** One browser per test file, closed when the file's tests are done. */
+function browser() {
+  browserPromise ??= chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  return browserPromise;
+}
+
+after(async () => {
+  if (browserPromise) await (await browserPromise).close();
+});
+
+/** `/a b/c.log` -> `/a%20b/c.log`, as the page itself builds its links. */
+export function encodePath(p) {
+  return "/" + p.split("/").filter(Boolean).map(encodeURIComponent).join("/");
+}
+
+let serverCount = 0;
+
+/**
+ * Starts `logview --bind 127.0.0.1:PORT ROOT` and resolves once it printed its URL.
+ * `log` collects its stderr.
+ */
+export async function startServer(root, { port = 0, args = [], log = [] } = {}) {
+  const id = ++serverCount;
+  // Binding the port a killed server just released is retried a few times.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnServer(id, root, port, args, log);
+    } catch (err) {
+      if (port === 0 || attempt >= 10) throw err;
+      log.push(`[test] server start failed (${err.message}), retrying`);
+      await new Promise((r) => setTimeout(r, 200 * attempt));
+    }
+  }
+}
+
+function spawnServer(id, root, port, args, log) {
+  const proc = spawn(BIN, ["--bind", `127.0.0.1:${port}`, ...args, root], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  readline.createInterface({ input: proc.stderr }).on("line", (l) => log.push(`[logview#${id}] ${l}`));
+  const exited = new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`logview#${id} printed no URL within 10 s`));
+    }, 10000);
+    proc.once("error", (err) => {
+      clearTimeout(timer);
+      reject(new Error(`cannot start ${BIN}: ${err.message}`));
+    });
+    exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`logview#${id} exited early (code ${code}, signal ${signal})`));
+    });
+    const out = readline.createInterface({ input: proc.stdout });
+    out.once("line", (line) => {
+      clearTimeout(timer);
+      const m = /^logview listening on (http:\/\/127\.0\.0\.1:(\d+)\/)$/.exec(line);
+      if (!m) {
+        proc.kill("SIGKILL");
+        return reject(new Error(`unexpected first stdout line: ${JSON.stringify(line)}`));
+      }
+      resolve({
+        url: m[1],
+        port: Number(m[2]),
+        proc,
+        /** Kills the server and waits until it is gone. */
+        async stop() {
+          if (proc.exitCode !== null || proc.signalCode !== null) return;
+          proc.kill("SIGKILL");
+          await exited;
+        },
+      });
+    });
+  });
+}
+
+/**
+ * Everything one test uses, cleaned up at its end: a temporary root directory, servers, a
+ * browser context. Server logs, page errors and the page's console are printed only when the
+ * test fails.
+ */
+export class Fixture {
+  constructor() {
+    this.root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "logview-browser-")));
+    this.log = [];
+    this.servers = [];
+    this.pageErrors = [];
+    this.context = null;
+  }
+
+  /** Writes `content` to `name` under the root; returns the absolute path. */
+  write(name, content) {
+    const p = path.join(this.root, name);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, content);
+    return p;
+  }
+
+  async server(options = {}) {
+    const s = await startServer(this.root, { ...options, log: this.log });
+    this.servers.push(s);
+    return s;
+  }
+
+  async page({ width = 1200, height = 700 } = {}) {
+    this.context ??= await (await browser()).newContext({ viewport: { width, height } });
+    const page = await this.context.newPage();
+    page.on("pageerror", (err) => this.pageErrors.push(`pageerror: ${err.message}`));
+    page.on("console", (msg) => {
+      this.log.push(`[console.${msg.type()}] ${msg.text()}`);
+      if (/Content Security Policy/i.test(msg.text())) this.pageErrors.push(`CSP: ${msg.text()}`);
+    });
+    return page;
+  }
+
+  async close() {
+    if (this.context) await this.context.close().catch(() => {});
+    for (const s of this.servers) await s.stop();
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A test with a fresh fixture; fails if the page threw or broke its CSP even when the body
+ * passed.
+ */
+export function scenario(name, body, { timeout = 60000 } = {}) {
+  test(name, { timeout }, async () => {
+    const fx = new Fixture();
+    try {
+      await body(fx);
+      if (fx.pageErrors.length) throw new Error("errors in the page:\n" + fx.pageErrors.join("\n"));
+    } catch (err) {
+      process.stderr.write(`\n---- logs of failed test "${name}" ----\n${fx.log.join("\n")}\n`);
+      if (fx.pageErrors.length) process.stderr.write(fx.pageErrors.join("\n") + "\n");
+      process.stderr.write("---- end of logs ----\n");
+      throw err;
+    } finally {
+      await fx.close();
+    }
+  });
+}
+
+/** Polls `fn(arg)` in the page until it is truthy; fails with `what` after WAIT_MS. */
+export async function waitFor(page, what, fn, arg, timeout = WAIT_MS) {
+  try {
+    return await page.waitForFunction(fn, arg, { timeout, polling: "raf" });
+  } catch (err) {
+    const state = await page
+      .evaluate(() => ({
+        status: document.getElementById("status")?.textContent,
+        lines: document.querySelectorAll("#log .line").length,
+        error: document.getElementById("error")?.textContent,
+      }))
+      .catch(() => null);
+    throw new Error(`timed out waiting for ${what} (page: ${JSON.stringify(state)}): ${err.message.split("\n")[0]}`);
+  }
+}
+
+/** The text of every log line in the view, in order. */
+export function lineTexts(page) {
+  return page.$$eval("#log .line", (els) => els.map((e) => e.textContent));
+}
+
+/** Waits until the viewer says it is live (history sent, following). */
+export function waitLive(page) {
+  return waitFor(page, "status live", () => document.getElementById("status")?.dataset.state === "live");
+}
+
+/** Waits until the view holds exactly `n` lines. */
+export function waitLineCount(page, n) {
+  return waitFor(page, `${n} lines`, (n) => document.querySelectorAll("#log .line").length === n, n);
+}
