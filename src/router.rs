@@ -18,12 +18,10 @@ use crate::refusal::Refusal;
 use crate::render::Format;
 use crate::sandbox::Target;
 use crate::server::{Shared, Slot};
-use crate::session::{self, Opening, Params};
+use crate::session::{self, Opening, Params, WRITE_TIMEOUT};
 
 /// How long a client may take to send its request head.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
-/// A write blocked this long means the client stopped reading.
-pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Where the page's own files and API live; never a log path.
 const PREFIX: &str = "/_logview/";
 

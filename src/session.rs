@@ -29,8 +29,10 @@ pub const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 const POLL_BUSY: Duration = Duration::from_millis(5);
 /// How long a file counts as busy after its last line.
 const BUSY_FOR: Duration = Duration::from_secs(1);
-/// While lines are backed up, how often the socket is still checked for client frames.
-const SOCKET_CHECK: Duration = Duration::from_millis(20);
+/// Longest sleep between looks at the client (its Close frames and pongs).
+const CLIENT_CHECK: Duration = Duration::from_millis(100);
+/// A client that cannot take one frame within this time has stopped reading and is dropped.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing handshake may take.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
 
@@ -115,6 +117,19 @@ impl From<FollowError> for Ending {
     }
 }
 
+fn would_block(e: &WsError) -> bool {
+    matches!(e, WsError::Io(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut))
+}
+
+/// The ending for a failed write (or a read that failed while flushing).
+fn write_ending(e: WsError) -> Ending {
+    match e {
+        WsError::WriteBufferFull(_) => Ending::SlowClient,
+        WsError::ConnectionClosed | WsError::AlreadyClosed => Ending::ClientClosed,
+        e => Ending::Network(e.to_string()),
+    }
+}
+
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4096)
@@ -130,7 +145,7 @@ pub fn run(mut stream: TcpStream, rest: Vec<u8>, up: Upgrade, shared: &Shared, p
     let head = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
     );
-    if stream.write_all(head.as_bytes()).is_err() {
+    if stream.write_all(head.as_bytes()).and_then(|()| stream.set_nonblocking(true)).is_err() {
         return info!("closed {peer} {:?}: handshake write failed", up.path);
     }
     let p = &up.params;
@@ -148,7 +163,6 @@ pub fn run(mut stream: TcpStream, rest: Vec<u8>, up: Upgrade, shared: &Shared, p
         lines: 0,
         last_data: Instant::now(),
         last_seen: Instant::now(),
-        read_timeout: None,
     };
     let ending = s.drive(&up.params, up.opening, shared.config.heartbeat, shared.config.poll_max);
     let ending = ending.err().unwrap_or(Ending::ClientClosed);
@@ -170,7 +184,6 @@ struct Session {
     lines: u64,
     last_data: Instant,
     last_seen: Instant,
-    read_timeout: Option<Duration>,
 }
 
 impl Session {
@@ -195,21 +208,15 @@ impl Session {
         self.follow(heartbeat, poll_max)
     }
 
-    /// The follow loop: the socket read timeout is the poll sleep; polls come faster while
-    /// the file is busy and back off to `poll_max` when it is idle.
+    /// The follow loop: polls come fast while the file is busy and back off to `poll_max`
+    /// when it is idle; between polls the thread sleeps, checking the client on each turn.
     fn follow(&mut self, heartbeat: Duration, poll_max: Duration) -> Result<(), Ending> {
         let mut interval = POLL_BUSY;
         let mut next_poll = Instant::now();
         let mut last_ping = Instant::now();
-        let mut last_check = Instant::now();
         let mut backlog = false;
         loop {
-            let now = Instant::now();
-            if !backlog || now.duration_since(last_check) >= SOCKET_CHECK {
-                let wait = if backlog { Duration::from_millis(1) } else { next_poll.saturating_duration_since(now) };
-                self.read_client(wait.max(Duration::from_millis(1)))?;
-                last_check = Instant::now();
-            }
+            self.read_client()?;
             if backlog || Instant::now() >= next_poll {
                 backlog = self.pump()?;
                 interval = if self.last_data.elapsed() < BUSY_FOR { POLL_BUSY } else { (interval * 2).min(poll_max) };
@@ -221,6 +228,9 @@ impl Session {
             }
             if self.last_seen.elapsed() > heartbeat * 2 {
                 return Err(Ending::HeartbeatTimeout);
+            }
+            if !backlog {
+                std::thread::sleep(next_poll.saturating_duration_since(Instant::now()).min(CLIENT_CHECK));
             }
         }
     }
@@ -281,36 +291,47 @@ impl Session {
         self.send(Message::binary(body.into_bytes()))
     }
 
+    /// Queues `msg` and flushes it. The socket is non-blocking, so a client that stops
+    /// reading is noticed here: when a frame cannot be written within [`WRITE_TIMEOUT`].
     fn send(&mut self, msg: Message) -> Result<(), Ending> {
-        self.ws.send(msg).map_err(|e| match e {
-            WsError::Io(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                Ending::SlowClient
-            }
-            WsError::WriteBufferFull(_) => Ending::SlowClient,
-            WsError::ConnectionClosed | WsError::AlreadyClosed => Ending::ClientClosed,
-            e => Ending::Network(e.to_string()),
-        })
+        match self.ws.write(msg) {
+            Ok(()) => {}
+            Err(e) if would_block(&e) => {} // queued; the flush below retries
+            Err(e) => return Err(write_ending(e)),
+        }
+        self.flush()
     }
 
-    /// Waits up to `wait` for one client frame; any frame proves the client alive.
-    fn read_client(&mut self, wait: Duration) -> Result<(), Ending> {
-        if self.read_timeout != Some(wait) {
-            self.ws.get_mut().set_read_timeout(Some(wait)).map_err(|e| Ending::Network(e.to_string()))?;
-            self.read_timeout = Some(wait);
-        }
-        match self.ws.read() {
-            Ok(Message::Close(_)) => Err(Ending::ClientClosed),
-            Ok(_) => {
-                self.last_seen = Instant::now();
-                Ok(())
+    fn flush(&mut self) -> Result<(), Ending> {
+        let deadline = Instant::now() + WRITE_TIMEOUT;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match self.ws.flush() {
+                Ok(()) => return Ok(()),
+                Err(e) if would_block(&e) && Instant::now() < deadline => {
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(e) if would_block(&e) => return Err(Ending::SlowClient),
+                Err(e) => return Err(write_ending(e)),
             }
-            Err(WsError::Io(e)) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => Ok(()),
-            Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => Err(Ending::ClientClosed),
-            Err(WsError::Protocol(e)) => Err(Ending::Protocol(e.to_string())),
-            Err(WsError::Capacity(e)) => Err(Ending::Protocol(e.to_string())),
-            Err(WsError::WriteBufferFull(_)) => Err(Ending::SlowClient),
-            Err(e) => Err(Ending::Network(e.to_string())),
         }
+    }
+
+    /// Handles whatever the client sent (without waiting); any frame proves it alive.
+    fn read_client(&mut self) -> Result<(), Ending> {
+        for _ in 0..16 {
+            match self.ws.read() {
+                Ok(Message::Close(_)) => return Err(Ending::ClientClosed),
+                Ok(_) => self.last_seen = Instant::now(),
+                Err(e) if would_block(&e) => return Ok(()),
+                Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => return Err(Ending::ClientClosed),
+                Err(WsError::Protocol(e)) => return Err(Ending::Protocol(e.to_string())),
+                Err(WsError::Capacity(e)) => return Err(Ending::Protocol(e.to_string())),
+                Err(e) => return Err(write_ending(e)),
+            }
+        }
+        Ok(())
     }
 
     /// Sends the close frame for `ending` (or the reply to the client's) and waits briefly
@@ -318,20 +339,17 @@ impl Session {
     fn finish(&mut self, ending: &Ending) {
         if let Some((code, reason)) = ending.close_frame() {
             let frame = CloseFrame { code, reason: reason.into() };
-            if self.ws.close(Some(frame)).is_err() {
+            if matches!(self.ws.close(Some(frame)), Err(e) if !would_block(&e)) {
                 return;
             }
         } else if !matches!(ending, Ending::ClientClosed) {
             return;
         }
         let deadline = Instant::now() + CLOSE_WAIT;
-        let _ = self.ws.get_mut().set_read_timeout(Some(Duration::from_millis(100)));
         while Instant::now() < deadline {
             match self.ws.read() {
                 Ok(_) => {}
-                Err(WsError::Io(e)) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
-                    let _ = self.ws.flush();
-                }
+                Err(e) if would_block(&e) => std::thread::sleep(Duration::from_millis(10)),
                 Err(_) => return,
             }
         }
