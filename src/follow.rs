@@ -13,6 +13,7 @@ use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use crate::lines::Lines;
 use crate::refusal::Refusal;
@@ -57,7 +58,10 @@ pub struct Follower {
     file: File,
     id: (u64, u64),
     offset: u64,
+    /// Length and modification time at the last poll: when either changes, the
+    /// fingerprint is checked (a truncation can regrow to the very same length).
     last_len: u64,
+    last_mtime: Option<SystemTime>,
     fp: Fingerprint,
     lines: Lines,
     buf: Vec<u8>,
@@ -96,6 +100,7 @@ impl Follower {
             id: (meta.dev(), meta.ino()),
             offset: 0,
             last_len: meta.len(),
+            last_mtime: meta.modified().ok(),
             fp: Fingerprint::default(),
             lines: Lines::new(max_line),
             buf: Vec::new(),
@@ -110,14 +115,16 @@ impl Follower {
 
     /// Reads what is new (at most one chunk) and hands each complete line to `sink`.
     pub fn poll(&mut self, sink: &mut dyn FnMut(&[u8])) -> Result<Poll, FollowError> {
-        let len = self.file.metadata()?.len();
-        if len != self.last_len {
+        let meta = self.file.metadata()?;
+        let (len, mtime) = (meta.len(), meta.modified().ok());
+        if len != self.last_len || mtime != self.last_mtime {
             if len < self.offset || !self.fp.matches(&self.file, self.offset)? {
                 self.lines.flush(sink);
                 self.restart();
                 return Ok(Poll::Truncated);
             }
             self.last_len = len;
+            self.last_mtime = mtime;
         }
         if len > self.offset {
             self.read_chunk(len, sink)?;
@@ -158,6 +165,7 @@ impl Follower {
     fn restart(&mut self) {
         self.offset = 0;
         self.last_len = 0;
+        self.last_mtime = None;
         self.fp = Fingerprint::default();
         self.lines.clear();
     }
@@ -360,6 +368,9 @@ mod tests {
         let (lines, polls) = collect(&mut f);
         assert_eq!(lines, ["bb", "cccccccc"]);
         assert_eq!(polls, [Poll::Truncated, Poll::Data]);
+        std::thread::sleep(std::time::Duration::from_millis(10)); // a distinct mtime
+        fs::write(&log, "dd\nxxxxxxxx\n").unwrap(); // rewritten to the very same length
+        assert_eq!(collect(&mut f).0, ["dd", "xxxxxxxx"]);
     }
 
     #[test]

@@ -1,0 +1,70 @@
+//! Plain HTTP: the page (with its security headers), its assets, and the listing API, which
+//! obeys the same sandbox as the WebSocket.
+mod support;
+use serde_json::Value;
+use std::process::Command;
+use support::*;
+
+fn header<'a>(resp: &'a str, name: &str) -> Option<&'a str> {
+    resp.split("\r\n\r\n").next()?.lines().find_map(|l| {
+        let (n, v) = l.split_once(':')?;
+        n.eq_ignore_ascii_case(name).then(|| v.trim())
+    })
+}
+
+fn get_raw(srv: &Server, target: &str) -> String {
+    srv.raw(format!("GET {target} HTTP/1.1\r\nHost: {}\r\n\r\n", srv.addr).as_bytes())
+}
+
+#[test]
+fn the_page_is_served_at_root_and_file_paths_with_security_headers() {
+    let dir = TempDir::new("page");
+    let log = dir.write("a b.log", "x\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    for target in ["/".to_string(), encode_path(&log), encode_path(&dir.0)] {
+        let resp = get_raw(&srv, &target);
+        assert!(resp.starts_with("HTTP/1.1 200"), "{target}: {resp}");
+        assert_eq!(header(&resp, "content-type"), Some("text/html; charset=utf-8"));
+        let csp = header(&resp, "content-security-policy").expect("CSP");
+        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert_eq!(header(&resp, "x-content-type-options"), Some("nosniff"));
+        assert_eq!(header(&resp, "x-frame-options"), Some("DENY"));
+        assert!(resp.contains("/_logview/app.js"));
+    }
+    let js = get_raw(&srv, "/_logview/app.js");
+    assert!(js.starts_with("HTTP/1.1 200") && header(&js, "content-type").unwrap().starts_with("text/javascript"));
+    assert!(get_raw(&srv, "/_logview/style.css").starts_with("HTTP/1.1 200"));
+    assert!(get_raw(&srv, "/_logview/nope.js").starts_with("HTTP/1.1 404"));
+}
+
+#[test]
+fn listing_shows_only_what_may_be_viewed() {
+    let dir = TempDir::new("list");
+    std::fs::create_dir_all(dir.path("root/sub")).unwrap();
+    dir.write("root/app.log", "12345");
+    dir.write("root/<img src=x onerror=alert(1)>.log", "");
+    dir.write("outside.log", "secret");
+    std::os::unix::fs::symlink(dir.path("outside.log"), dir.path("root/escape.log")).unwrap();
+    assert!(Command::new("mkfifo").arg(dir.path("root/pipe")).status().unwrap().success());
+    let root = dir.path("root");
+    let srv = Server::start(&[root.to_str().unwrap()]);
+
+    let (status, body) = srv.get("/_logview/api/list");
+    assert_eq!(status, 200);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["entries"][0]["path"], root.to_str().unwrap());
+
+    let q = url::form_urlencoded::byte_serialize(root.to_str().unwrap().as_bytes()).collect::<String>();
+    let (status, body) = srv.get(&format!("/_logview/api/list?path={q}"));
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    let names: Vec<&str> = v["entries"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["sub", "<img src=x onerror=alert(1)>.log", "app.log"]);
+    assert_eq!(v["entries"][2]["size"], 5);
+
+    let outside = url::form_urlencoded::byte_serialize(dir.0.to_str().unwrap().as_bytes()).collect::<String>();
+    assert_eq!(srv.get(&format!("/_logview/api/list?path={outside}")).0, 403);
+    assert_eq!(srv.get(&format!("/_logview/api/list?path={q}%2F..%2F..")).0, 403);
+    assert_eq!(srv.get(&format!("/_logview/api/list?path={q}%2Fmissing")).0, 404);
+    assert_eq!(srv.get("/_logview/api/list?path=/etc").0, 403);
+}

@@ -1,0 +1,82 @@
+//! The resume protocol (`meta=1`): positions after each frame, `live` after history, and
+//! `resume=POS` continuing exactly after the last line a client saw, also across a server
+//! restart; a rotated file gives `gap` and a fresh history instead.
+mod support;
+use std::time::Duration;
+use support::*;
+
+fn last_pos(r: &Received) -> String {
+    r.events.iter().rev().find_map(|e| e["pos"].as_str()).expect("a position").to_string()
+}
+
+fn until_live(r: &Received) -> bool {
+    r.event_names().iter().any(|e| e == "live")
+}
+
+#[test]
+fn positions_follow_frames_and_live_ends_history() {
+    let dir = TempDir::new("meta");
+    let log = dir.write("a.log", "1\n2\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = srv.connect(&log, "tail=1&meta=1");
+    let got = read_until(&mut ws, Duration::from_secs(10), until_live);
+    assert_eq!(got.text, "1\n2\n");
+    assert_eq!(got.event_names(), ["pos", "live"]);
+    dir.append("a.log", "3\n");
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| !r.events.is_empty());
+    assert_eq!((got.text.as_str(), got.event_names()), ("3\n", vec!["pos".to_string()]));
+
+    let plain = read_to_close(&mut srv.connect(&log, ""));
+    assert!(plain.events.is_empty(), "without meta=1 only text frames are sent");
+}
+
+#[test]
+fn resume_continues_after_the_last_line_even_across_a_restart() {
+    let dir = TempDir::new("resume");
+    let log = dir.write("a.log", "1\n2\n");
+    let root = dir.0.to_str().unwrap().to_string();
+    let srv = Server::start(&[&root]);
+    let mut ws = srv.connect(&log, "tail=1&meta=1");
+    let pos = last_pos(&read_until(&mut ws, Duration::from_secs(10), until_live));
+    drop(ws);
+    drop(srv);
+    dir.append("a.log", "3 while away\n4 while away\n");
+    let srv = Server::start(&[&root]);
+    let mut ws = srv.connect(&log, &format!("tail=1&meta=1&resume={pos}"));
+    let got = read_until(&mut ws, Duration::from_secs(10), until_live);
+    assert_eq!(got.event_names()[0], "resumed");
+    assert_eq!(got.text, "3 while away\n4 while away\n", "nothing repeated, nothing lost");
+}
+
+#[test]
+fn resume_after_rotation_reports_a_gap_and_sends_history() {
+    let dir = TempDir::new("gap");
+    let log = dir.write("a.log", "old 1\nold 2\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = srv.connect(&log, "tail=1&meta=1");
+    let pos = last_pos(&read_until(&mut ws, Duration::from_secs(10), until_live));
+    drop(ws);
+    std::fs::rename(&log, dir.path("a.log.1")).unwrap();
+    dir.write("a.log", "new 1\n");
+    let mut ws = srv.connect(&log, &format!("tail=1&meta=1&lines=10&resume={pos}"));
+    let got = read_until(&mut ws, Duration::from_secs(10), until_live);
+    assert_eq!(got.event_names()[0], "gap");
+    assert_eq!(got.text, "new 1\n");
+}
+
+#[test]
+fn rotation_and_truncation_are_announced() {
+    let dir = TempDir::new("announce");
+    let log = dir.write("a.log", "a\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = srv.connect(&log, "tail=1&meta=1");
+    read_until(&mut ws, Duration::from_secs(10), until_live);
+    std::fs::rename(&log, dir.path("a.log.1")).unwrap();
+    dir.write("a.log", "b\n");
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.contains("b\n"));
+    assert!(got.event_names().contains(&"rotated".into()), "{:?}", got.events);
+    std::fs::write(&log, "").unwrap();
+    dir.append("a.log", "c\n");
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.contains("c\n"));
+    assert!(got.event_names().contains(&"truncated".into()), "{:?}", got.events);
+}
