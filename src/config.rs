@@ -119,7 +119,9 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, ArgError> {
         ));
     }
     if max_line < 256 {
-        return Err(ArgError::Invalid("--max-line-bytes must be at least 256".into()));
+        return Err(ArgError::Invalid(
+            "--max-line-bytes must be at least 256".into(),
+        ));
     }
     Ok(Command::Serve(Config {
         roots: canonical_roots(roots)?,
@@ -127,18 +129,27 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, ArgError> {
         lines,
         heartbeat: Duration::from_secs(heartbeat),
         max_clients,
-        allow_origins: origins.iter().map(|o| parse_origin(o)).collect::<Result<_, _>>()?,
+        allow_origins: origins
+            .iter()
+            .map(|o| parse_origin(o))
+            .collect::<Result<_, _>>()?,
         max_line,
         poll_max: Duration::from_millis(poll_ms),
     }))
 }
 
 fn canonical_roots(args: Vec<OsString>) -> Result<Vec<PathBuf>, ArgError> {
-    let args = if args.is_empty() { vec![OsString::from(".")] } else { args };
+    let args = if args.is_empty() {
+        vec![OsString::from(".")]
+    } else {
+        args
+    };
     let mut roots = Vec::with_capacity(args.len());
     for a in args {
         let p = PathBuf::from(a);
-        let canonical = p.canonicalize().map_err(|e| ArgError::Root(p.clone(), e.to_string()))?;
+        let canonical = p
+            .canonicalize()
+            .map_err(|e| ArgError::Root(p.clone(), e.to_string()))?;
         if !roots.contains(&canonical) {
             roots.push(canonical);
         }
@@ -178,30 +189,62 @@ mod tests {
         assert_eq!(c.lines, 1000);
         assert_eq!(c.heartbeat, Duration::from_secs(30));
         assert_eq!(c.max_clients, 256);
-        assert_eq!(c.roots, vec![std::env::current_dir().unwrap().canonicalize().unwrap()]);
+        assert_eq!(
+            c.roots,
+            vec![std::env::current_dir().unwrap().canonicalize().unwrap()]
+        );
     }
 
     #[test]
     fn options_and_roots() {
         let c = serve(&[
-            "-b", "0.0.0.0:9000", "-n", "5", "--heartbeat", "2", "--max-clients", "3",
-            "--allow-origin", "https://Example.com:443/x", "--allow-origin",
-            "http://a.test:8080", "/tmp", "/tmp",
+            "-b",
+            "0.0.0.0:9000",
+            "-n",
+            "5",
+            "--heartbeat",
+            "2",
+            "--max-clients",
+            "3",
+            "--allow-origin",
+            "https://Example.com:443/x",
+            "--allow-origin",
+            "http://a.test:8080",
+            "/tmp",
+            "/tmp",
         ]);
         assert_eq!(c.bind.port(), 9000);
         assert_eq!((c.lines, c.max_clients), (5, 3));
-        assert_eq!(c.allow_origins, vec!["https://example.com", "http://a.test:8080"]);
+        assert_eq!(
+            c.allow_origins,
+            vec!["https://example.com", "http://a.test:8080"]
+        );
         assert_eq!(c.roots.len(), 1, "duplicate roots collapse");
     }
 
     #[test]
     fn errors() {
-        assert!(matches!(parse(args(&["--bogus"])), Err(ArgError::Unknown(_))));
+        assert!(matches!(
+            parse(args(&["--bogus"])),
+            Err(ArgError::Unknown(_))
+        ));
         assert!(matches!(parse(args(&["-n", "x"])), Err(ArgError::Parse(_))));
-        assert!(matches!(parse(args(&["--bind", "localhost"])), Err(ArgError::Parse(_))));
-        assert!(matches!(parse(args(&["/no/such/dir"])), Err(ArgError::Root(..))));
-        assert!(matches!(parse(args(&["--heartbeat", "0"])), Err(ArgError::Invalid(_))));
-        assert!(matches!(parse(args(&["--allow-origin", "ftp://x"])), Err(ArgError::Invalid(_))));
+        assert!(matches!(
+            parse(args(&["--bind", "localhost"])),
+            Err(ArgError::Parse(_))
+        ));
+        assert!(matches!(
+            parse(args(&["/no/such/dir"])),
+            Err(ArgError::Root(..))
+        ));
+        assert!(matches!(
+            parse(args(&["--heartbeat", "0"])),
+            Err(ArgError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse(args(&["--allow-origin", "ftp://x"])),
+            Err(ArgError::Invalid(_))
+        ));
         assert!(matches!(parse(args(&["-h"])), Ok(Command::Help)));
         assert!(matches!(parse(args(&["--version"])), Ok(Command::Version)));
     }

@@ -69,16 +69,28 @@ pub struct Follower {
 
 impl Follower {
     /// Opens `path` positioned at the start of its last `n` lines.
-    pub fn open(sandbox: Arc<Sandbox>, path: &Path, n: usize, max_line: usize) -> Result<Self, Refusal> {
+    pub fn open(
+        sandbox: Arc<Sandbox>,
+        path: &Path,
+        n: usize,
+        max_line: usize,
+    ) -> Result<Self, Refusal> {
         let mut f = Self::open_at_zero(sandbox, path, max_line)?;
-        let start = history_start(&f.file, f.last_len, n).map_err(|_| Refusal::Forbidden("cannot be read"))?;
-        f.seek(start).map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        let start = history_start(&f.file, f.last_len, n)
+            .map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        f.seek(start)
+            .map_err(|_| Refusal::Forbidden("cannot be read"))?;
         Ok(f)
     }
 
     /// Opens `path` at a position a client saw before, if that position is still valid for
     /// the file now at `path` (same file, same bytes before it). `Ok(None)`: it is not.
-    pub fn resume(sandbox: Arc<Sandbox>, path: &Path, pos: &Position, max_line: usize) -> Result<Option<Self>, Refusal> {
+    pub fn resume(
+        sandbox: Arc<Sandbox>,
+        path: &Path,
+        pos: &Position,
+        max_line: usize,
+    ) -> Result<Option<Self>, Refusal> {
         let mut f = Self::open_at_zero(sandbox, path, max_line)?;
         if f.id != (pos.dev, pos.ino) || pos.offset > f.last_len {
             return Ok(None);
@@ -87,7 +99,8 @@ impl Follower {
             Ok(h) if h == pos.hash => {}
             _ => return Ok(None),
         }
-        f.seek(pos.offset).map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        f.seek(pos.offset)
+            .map_err(|_| Refusal::Forbidden("cannot be read"))?;
         Ok(Some(f))
     }
 
@@ -154,7 +167,10 @@ impl Follower {
         if (meta.dev(), meta.ino()) == self.id {
             return Ok(Poll::Idle);
         }
-        let (file, meta) = self.sandbox.open_file(&self.path).map_err(FollowError::Refused)?;
+        let (file, meta) = self
+            .sandbox
+            .open_file(&self.path)
+            .map_err(FollowError::Refused)?;
         self.lines.flush(sink);
         self.file = file;
         self.id = (meta.dev(), meta.ino());
@@ -178,7 +194,12 @@ impl Follower {
     /// The position just after the last complete line handed out.
     pub fn position(&self) -> io::Result<Position> {
         let offset = self.offset - self.lines.pending() as u64;
-        Ok(Position { dev: self.id.0, ino: self.id.1, offset, hash: fingerprint_hash(&self.file, offset)? })
+        Ok(Position {
+            dev: self.id.0,
+            ino: self.id.1,
+            offset,
+            hash: fingerprint_hash(&self.file, offset)?,
+        })
     }
 }
 
@@ -255,7 +276,9 @@ fn fingerprint_hash(file: &File, offset: u64) -> io::Result<u64> {
 }
 
 fn fnv1a(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3))
+    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A resumable place in a file: which file (device, inode), the byte offset just after a
@@ -271,7 +294,11 @@ pub struct Position {
 
 impl std::fmt::Display for Position {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:x}.{:x}.{:x}.{:x}", self.dev, self.ino, self.offset, self.hash)
+        write!(
+            f,
+            "{:x}.{:x}.{:x}.{:x}",
+            self.dev, self.ino, self.offset, self.hash
+        )
     }
 }
 
@@ -284,7 +311,12 @@ impl std::str::FromStr for Position {
             .collect::<Result<_, _>>()
             .map_err(|_| ())?;
         match parts[..] {
-            [dev, ino, offset, hash] => Ok(Position { dev, ino, offset, hash }),
+            [dev, ino, offset, hash] => Ok(Position {
+                dev,
+                ino,
+                offset,
+                hash,
+            }),
             _ => Err(()),
         }
     }
@@ -312,12 +344,18 @@ mod tests {
     #[test]
     fn history_start_counts_lines_from_the_end() {
         assert_eq!(start_of(b"a\nb\nc\n", 2), 2);
-        assert_eq!(start_of(b"a\nb\nc", 2), 2, "final line without newline counts");
+        assert_eq!(
+            start_of(b"a\nb\nc", 2),
+            2,
+            "final line without newline counts"
+        );
         assert_eq!(start_of(b"a\nb\nc\n", 10), 0);
         assert_eq!(start_of(b"a\nb\nc\n", 0), 6);
         assert_eq!(start_of(b"", 5), 0);
         assert_eq!(start_of(b"\n\n\n", 2), 1);
-        let big: Vec<u8> = (0..100_000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let big: Vec<u8> = (0..100_000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
         let s = start_of(&big, 3) as usize;
         assert_eq!(&big[s..], b"line 99997\nline 99998\nline 99999\n");
     }
@@ -325,7 +363,9 @@ mod tests {
     fn collect(f: &mut Follower) -> (Vec<String>, Vec<Poll>) {
         let (mut lines, mut polls) = (Vec::new(), Vec::new());
         loop {
-            let p = f.poll(&mut |l| lines.push(String::from_utf8_lossy(l).into_owned())).unwrap();
+            let p = f
+                .poll(&mut |l| lines.push(String::from_utf8_lossy(l).into_owned()))
+                .unwrap();
             if p == Poll::Idle {
                 return (lines, polls);
             }
@@ -339,7 +379,13 @@ mod tests {
     }
 
     fn append(p: &Path, s: &str) {
-        fs::OpenOptions::new().append(true).create(true).open(p).unwrap().write_all(s.as_bytes()).unwrap();
+        fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(p)
+            .unwrap()
+            .write_all(s.as_bytes())
+            .unwrap();
     }
 
     #[test]
@@ -384,7 +430,9 @@ mod tests {
         assert_eq!(pos.offset, 4, "position excludes the held partial line");
         append(&log, "ial\n3\n");
         let sb = Arc::new(Sandbox::new(vec![d.clone()]));
-        let mut r = Follower::resume(sb.clone(), &log, &pos, 1 << 20).unwrap().expect("valid");
+        let mut r = Follower::resume(sb.clone(), &log, &pos, 1 << 20)
+            .unwrap()
+            .expect("valid");
         assert_eq!(collect(&mut r).0, ["partial", "3"]);
         fs::write(&log, "X\nY\nZZZZZZZZ\n").unwrap();
         assert!(Follower::resume(sb, &log, &pos, 1 << 20).unwrap().is_none());

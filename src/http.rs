@@ -26,7 +26,10 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     /// True when a comma-separated header contains `token`, ignoring case.
@@ -41,7 +44,10 @@ impl Request {
     /// Decoded query parameters; the last value of a repeated name wins.
     pub fn param(&self, name: &str) -> Option<String> {
         let q = self.query.as_deref()?;
-        url::form_urlencoded::parse(q.as_bytes()).filter(|(k, _)| k == name).map(|(_, v)| v.into_owned()).last()
+        url::form_urlencoded::parse(q.as_bytes())
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .last()
     }
 }
 
@@ -58,7 +64,10 @@ pub enum ReadError {
 
 /// Reads one request head, and returns it with any bytes that followed it (a WebSocket
 /// client may send its first frame in the same packet).
-pub fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<(Request, Vec<u8>), ReadError> {
+pub fn read_request(
+    stream: &mut TcpStream,
+    deadline: Instant,
+) -> Result<(Request, Vec<u8>), ReadError> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 2048];
     loop {
@@ -72,12 +81,19 @@ pub fn read_request(stream: &mut TcpStream, deadline: Instant) -> Result<(Reques
         if left.is_zero() {
             return Err(ReadError::Timeout);
         }
-        stream.set_read_timeout(Some(left)).map_err(|_| ReadError::Closed)?;
+        stream
+            .set_read_timeout(Some(left))
+            .map_err(|_| ReadError::Closed)?;
         let room = chunk.len().min(MAX_HEAD + 1 - buf.len());
         match stream.read(&mut chunk[..room]) {
             Ok(0) => return Err(ReadError::Closed),
             Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 return Err(ReadError::Timeout);
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -104,11 +120,20 @@ pub fn parse(buf: &[u8]) -> Result<Option<(Request, usize)>, Refusal> {
     let path = path.split_once('#').map_or(path, |(p, _)| p).to_string();
     let mut out = Vec::with_capacity(req.headers.len());
     for h in req.headers.iter() {
-        let value = std::str::from_utf8(h.value).map_err(|_| Refusal::Malformed("header is not UTF-8"))?;
+        let value =
+            std::str::from_utf8(h.value).map_err(|_| Refusal::Malformed("header is not UTF-8"))?;
         out.push((h.name.to_ascii_lowercase(), value.trim().to_string()));
     }
     let method = req.method.unwrap_or_default().to_string();
-    Ok(Some((Request { method, path, query, headers: out }, len)))
+    Ok(Some((
+        Request {
+            method,
+            path,
+            query,
+            headers: out,
+        },
+        len,
+    )))
 }
 
 /// A response body and how to describe it.
@@ -121,7 +146,12 @@ pub struct Response {
 
 impl Response {
     pub fn ok(content_type: &'static str, body: impl Into<Vec<u8>>) -> Self {
-        Response { status: (200, "OK"), content_type, extra: Vec::new(), body: body.into() }
+        Response {
+            status: (200, "OK"),
+            content_type,
+            extra: Vec::new(),
+            body: body.into(),
+        }
     }
 
     pub fn refusal(r: &Refusal) -> Self {
@@ -183,8 +213,14 @@ mod tests {
     #[test]
     fn partial_and_garbage_heads() {
         assert!(parse(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap().is_none());
-        assert!(matches!(parse(b"\x16\x03\x01\x02\x00garbage\r\n\r\n"), Err(Refusal::Malformed(_))));
-        assert!(matches!(parse(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n"), Err(Refusal::Malformed(_))));
+        assert!(matches!(
+            parse(b"\x16\x03\x01\x02\x00garbage\r\n\r\n"),
+            Err(Refusal::Malformed(_))
+        ));
+        assert!(matches!(
+            parse(b"GET / HTTP/1.1\r\nBad Header\r\n\r\n"),
+            Err(Refusal::Malformed(_))
+        ));
         let many: String = (0..100).map(|i| format!("X-{i}: y\r\n")).collect();
         let head = format!("GET / HTTP/1.1\r\n{many}\r\n");
         assert_eq!(parse(head.as_bytes()).unwrap_err(), Refusal::HeadTooLarge);
@@ -193,10 +229,15 @@ mod tests {
     #[test]
     fn responses_carry_length_and_never_the_request() {
         let mut out = Vec::new();
-        Response::refusal(&Refusal::Method("DELETE".into())).write_to(&mut out).unwrap();
+        Response::refusal(&Refusal::Method("DELETE".into()))
+            .write_to(&mut out)
+            .unwrap();
         let s = String::from_utf8(out).unwrap();
         assert!(s.starts_with("HTTP/1.1 405 Method Not Allowed\r\n"), "{s}");
-        assert!(s.contains("Allow: GET\r\n") && s.contains("Content-Length: 39\r\n"), "{s}");
+        assert!(
+            s.contains("Allow: GET\r\n") && s.contains("Content-Length: 39\r\n"),
+            "{s}"
+        );
         assert!(!s.contains("DELETE"));
     }
 }

@@ -14,7 +14,11 @@ pub struct Lines {
 
 impl Lines {
     pub fn new(max: usize) -> Self {
-        Lines { partial: Vec::new(), max, skipping: false }
+        Lines {
+            partial: Vec::new(),
+            max,
+            skipping: false,
+        }
     }
 
     /// Bytes of an unfinished line held back.
@@ -33,7 +37,8 @@ impl Lines {
                 sink(&line[..line.len().min(self.max)]);
             } else {
                 let room = self.max - self.partial.len();
-                self.partial.extend_from_slice(&line[..line.len().min(room)]);
+                self.partial
+                    .extend_from_slice(&line[..line.len().min(room)]);
                 sink(&self.partial);
                 self.partial.clear();
             }
@@ -42,7 +47,8 @@ impl Lines {
             return;
         }
         let room = self.max - self.partial.len();
-        self.partial.extend_from_slice(&data[..data.len().min(room)]);
+        self.partial
+            .extend_from_slice(&data[..data.len().min(room)]);
         if self.partial.len() >= self.max {
             sink(&self.partial);
             self.partial.clear();
@@ -75,7 +81,9 @@ mod tests {
         let mut l = Lines::new(max);
         let mut out = Vec::new();
         for c in chunks {
-            l.feed(c, &mut |line| out.push(String::from_utf8_lossy(line).into_owned()));
+            l.feed(c, &mut |line| {
+                out.push(String::from_utf8_lossy(line).into_owned())
+            });
         }
         if flush {
             l.flush(&mut |line| out.push(String::from_utf8_lossy(line).into_owned()));
@@ -89,14 +97,24 @@ mod tests {
         assert_eq!(run(100, &[b"ab", b"c", b"def\nx"], false), ["abcdef"]);
         assert_eq!(run(100, &[b"ab", b"c", b"def\nx"], true), ["abcdef", "x"]);
         assert_eq!(run(100, &[b"\n\n"], false), ["", ""]);
-        assert_eq!(run(100, &[b"a\r\n"], false), ["a\r"], "CR is content, kept byte-exact");
+        assert_eq!(
+            run(100, &[b"a\r\n"], false),
+            ["a\r"],
+            "CR is content, kept byte-exact"
+        );
     }
 
     #[test]
     fn long_lines_are_cut_and_the_rest_dropped() {
         assert_eq!(run(4, &[b"abcdefgh\nok\n"], false), ["abcd", "ok"]);
-        assert_eq!(run(4, &[b"ab", b"cdef", b"gh\nok\n"], false), ["abcd", "ok"]);
-        assert_eq!(run(4, &[b"abcdefgh", b"ijkl", b"\nok\n"], false), ["abcd", "ok"]);
+        assert_eq!(
+            run(4, &[b"ab", b"cdef", b"gh\nok\n"], false),
+            ["abcd", "ok"]
+        );
+        assert_eq!(
+            run(4, &[b"abcdefgh", b"ijkl", b"\nok\n"], false),
+            ["abcd", "ok"]
+        );
         let mut l = Lines::new(4);
         l.feed(b"abcdefgh", &mut |_| {});
         assert_eq!(l.pending(), 0, "a cut line holds nothing back");

@@ -19,7 +19,11 @@ const MAX_ENTRIES: usize = 5000;
 pub fn list(sb: &Sandbox, path: Option<&str>) -> Result<String, Refusal> {
     let value = match path.filter(|p| !p.is_empty() && *p != "/") {
         None => {
-            let entries: Vec<Value> = sb.roots().iter().filter_map(|r| entry(sb, r, &r.to_string_lossy())).collect();
+            let entries: Vec<Value> = sb
+                .roots()
+                .iter()
+                .filter_map(|r| entry(sb, r, &r.to_string_lossy()))
+                .collect();
             json!({ "path": null, "type": "roots", "parent": null, "entries": entries, "truncated": false })
         }
         Some(p) => match sb.check(&sandbox::plain(p)?)? {
@@ -44,7 +48,9 @@ fn list_dir(sb: &Sandbox, dir: &Path) -> Result<Value, Refusal> {
             truncated = true;
             break;
         }
-        let Some(name) = item.file_name().to_str().map(str::to_owned) else { continue };
+        let Some(name) = item.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
         if let Some(v) = entry(sb, &dir.join(&name), &name) {
             entries.push(v);
         }
@@ -70,7 +76,11 @@ fn entry(sb: &Sandbox, path: &Path, name: &str) -> Option<Value> {
 }
 
 fn describe(path: &Path, name: &str, meta: &Metadata) -> Value {
-    let mtime = meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_secs());
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_secs());
     json!({
         "name": name,
         "path": path.to_string_lossy(),
@@ -103,12 +113,23 @@ mod tests {
         std::os::unix::fs::symlink(d.join("secret"), d.join("root/escape")).unwrap();
         let sb = Sandbox::new(vec![d.join("root")]);
         let v: Value = serde_json::from_str(&list(&sb, d.join("root").to_str()).unwrap()).unwrap();
-        let names: Vec<&str> = v["entries"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
+        let names: Vec<&str> = v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["name"].as_str().unwrap())
+            .collect();
         assert_eq!(names, ["zdir", "<a>.log", "b.log"]);
         assert_eq!(v["entries"][2]["size"], 5);
         assert_eq!(v["parent"], Value::Null, "the root's parent is outside");
         let roots: Value = serde_json::from_str(&list(&sb, None).unwrap()).unwrap();
-        assert_eq!(roots["entries"][0]["path"], json!(d.join("root").to_string_lossy()));
-        assert_eq!(list(&sb, d.to_str()), Err(Refusal::Forbidden("outside the roots")));
+        assert_eq!(
+            roots["entries"][0]["path"],
+            json!(d.join("root").to_string_lossy())
+        );
+        assert_eq!(
+            list(&sb, d.to_str()),
+            Err(Refusal::Forbidden("outside the roots"))
+        );
     }
 }

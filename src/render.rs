@@ -84,7 +84,11 @@ fn sanitize(text: &str, out: &mut String, sgr: &mut String) {
     while let Some(i) = rest.find(is_special) {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        let len = if tail.starts_with('\x1b') { escape_len(tail) } else { tail.chars().next().map_or(1, char::len_utf8) };
+        let len = if tail.starts_with('\x1b') {
+            escape_len(tail)
+        } else {
+            tail.chars().next().map_or(1, char::len_utf8)
+        };
         let seq = &tail[..len];
         if is_sgr(seq) {
             out.push_str(seq);
@@ -100,11 +104,15 @@ fn escape_len(s: &str) -> usize {
     let b = s.as_bytes();
     match b.get(1) {
         None => 1,
-        Some(b'[') => b[2..].iter().position(|c| (0x40..=0x7e).contains(c)).map_or(b.len(), |p| p + 3),
+        Some(b'[') => b[2..]
+            .iter()
+            .position(|c| (0x40..=0x7e).contains(c))
+            .map_or(b.len(), |p| p + 3),
         Some(b']' | b'P' | b'X' | b'^' | b'_') => string_terminator(b),
-        Some(c) if (0x20..=0x2f).contains(c) => {
-            b[1..].iter().position(|c| (0x30..=0x7e).contains(c)).map_or(b.len(), |p| p + 2)
-        }
+        Some(c) if (0x20..=0x2f).contains(c) => b[1..]
+            .iter()
+            .position(|c| (0x30..=0x7e).contains(c))
+            .map_or(b.len(), |p| p + 2),
         Some(c) if c.is_ascii() => 2,
         Some(_) => 1,
     }
@@ -127,7 +135,9 @@ fn is_sgr(seq: &str) -> bool {
     seq.len() >= 3
         && seq.starts_with("\x1b[")
         && seq.ends_with('m')
-        && seq[2..seq.len() - 1].bytes().all(|c| c.is_ascii_digit() || c == b';' || c == b':')
+        && seq[2..seq.len() - 1]
+            .bytes()
+            .all(|c| c.is_ascii_digit() || c == b';' || c == b':')
 }
 
 /// Folds one SGR sequence into the carried state: a reset clears it.
@@ -201,23 +211,51 @@ mod tests {
 
     #[test]
     fn text_is_byte_exact_with_invalid_utf8_replaced() {
-        let out = render(Format::Text, &[b"\x1b[31mred\x1b[0m <b>", b"bad \xff\xfe end", b"tab\there"]);
-        assert_eq!(out, ["\x1b[31mred\x1b[0m <b>\n", "bad \u{fffd}\u{fffd} end\n", "tab\there\n"]);
+        let out = render(
+            Format::Text,
+            &[b"\x1b[31mred\x1b[0m <b>", b"bad \xff\xfe end", b"tab\there"],
+        );
+        assert_eq!(
+            out,
+            [
+                "\x1b[31mred\x1b[0m <b>\n",
+                "bad \u{fffd}\u{fffd} end\n",
+                "tab\there\n"
+            ]
+        );
     }
 
     #[test]
     fn html_escapes_markup() {
-        let out = html(&["<script>alert(1)</script> & \"x\" 'y'", "<img src=x onerror=alert(1)>"]);
-        assert_eq!(out[0], "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot; &#39;y&#39;\n");
+        let out = html(&[
+            "<script>alert(1)</script> & \"x\" 'y'",
+            "<img src=x onerror=alert(1)>",
+        ]);
+        assert_eq!(
+            out[0],
+            "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;x&quot; &#39;y&#39;\n"
+        );
         assert!(!out[1].contains('<'), "{}", out[1]);
     }
 
     #[test]
     fn html_converts_colours_and_carries_them_across_lines() {
         let out = html(&["\x1b[31mred", "still red", "\x1b[0mplain", "plain too"]);
-        assert!(out[0].contains("<span") && out[0].contains("red"), "{}", out[0]);
-        assert!(out[1].starts_with("<span") && out[1].contains("still red"), "{}", out[1]);
-        assert!(out[2].contains("plain") && !out[2].contains("<span"), "{}", out[2]);
+        assert!(
+            out[0].contains("<span") && out[0].contains("red"),
+            "{}",
+            out[0]
+        );
+        assert!(
+            out[1].starts_with("<span") && out[1].contains("still red"),
+            "{}",
+            out[1]
+        );
+        assert!(
+            out[2].contains("plain") && !out[2].contains("<span"),
+            "{}",
+            out[2]
+        );
         assert_eq!(out[3], "plain too\n");
     }
 
@@ -229,7 +267,10 @@ mod tests {
 
     #[test]
     fn html_strips_other_escapes_and_controls() {
-        let out = html(&["a\x1b[2Kb\x1b]0;title\x07c\x1b7d\x1b[?25le\r\x08\x07f\x1b", "\x1b[66mbad code"]);
+        let out = html(&[
+            "a\x1b[2Kb\x1b]0;title\x07c\x1b7d\x1b[?25le\r\x08\x07f\x1b",
+            "\x1b[66mbad code",
+        ]);
         assert_eq!(out[0], "abcdef\n");
         assert_eq!(out[1], "bad code\n");
         for o in &out {

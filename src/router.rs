@@ -116,7 +116,9 @@ fn check_host(shared: &Shared, req: &Request) -> Result<(), Refusal> {
     if !shared.config.bind.ip().is_loopback() {
         return Ok(());
     }
-    let Some(host) = req.header("host") else { return Ok(()) };
+    let Some(host) = req.header("host") else {
+        return Ok(());
+    };
     let url = Url::parse(&format!("http://{host}/")).map_err(|_| Refusal::BadHost)?;
     let loopback = match url.host() {
         Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
@@ -125,14 +127,26 @@ fn check_host(shared: &Shared, req: &Request) -> Result<(), Refusal> {
         None => false,
     };
     let allowed = || {
-        shared.config.allow_origins.iter().any(|o| Url::parse(o).is_ok_and(|o| o.host() == url.host()))
+        shared
+            .config
+            .allow_origins
+            .iter()
+            .any(|o| Url::parse(o).is_ok_and(|o| o.host() == url.host()))
     };
-    if loopback || allowed() { Ok(()) } else { Err(Refusal::BadHost) }
+    if loopback || allowed() {
+        Ok(())
+    } else {
+        Err(Refusal::BadHost)
+    }
 }
 
 fn upgrade(shared: &Shared, req: &Request) -> Result<Upgrade, Refusal> {
-    let key = req.header("sec-websocket-key").filter(|k| k.len() == 24).ok_or(Refusal::Malformed("bad Sec-WebSocket-Key"))?;
-    if !req.header_has("connection", "upgrade") || req.header("sec-websocket-version") != Some("13") {
+    let key = req
+        .header("sec-websocket-key")
+        .filter(|k| k.len() == 24)
+        .ok_or(Refusal::Malformed("bad Sec-WebSocket-Key"))?;
+    if !req.header_has("connection", "upgrade") || req.header("sec-websocket-version") != Some("13")
+    {
         return Err(Refusal::Malformed("not a WebSocket version 13 upgrade"));
     }
     check_origin(shared, req)?;
@@ -146,23 +160,43 @@ fn upgrade(shared: &Shared, req: &Request) -> Result<Upgrade, Refusal> {
             Some(f) => (f, Opening::Resumed),
             None => (Follower::open(sb, &path, params.lines, max)?, Opening::Gap),
         },
-        None => (Follower::open(sb, &path, params.lines, max)?, Opening::Fresh),
+        None => (
+            Follower::open(sb, &path, params.lines, max)?,
+            Opening::Fresh,
+        ),
     };
-    Ok(Upgrade { key: key.to_string(), params, follower, opening, path: path.display().to_string() })
+    Ok(Upgrade {
+        key: key.to_string(),
+        params,
+        follower,
+        opening,
+        path: path.display().to_string(),
+    })
 }
 
 /// A browser's Origin must be this very host or one given with `--allow-origin`.
 fn check_origin(shared: &Shared, req: &Request) -> Result<(), Refusal> {
-    let Some(origin) = req.header("origin") else { return Ok(()) };
+    let Some(origin) = req.header("origin") else {
+        return Ok(());
+    };
     let bad = || Refusal::BadOrigin(origin.to_string());
     let url = Url::parse(origin).map_err(|_| bad())?;
-    if shared.config.allow_origins.contains(&url.origin().ascii_serialization()) {
+    if shared
+        .config
+        .allow_origins
+        .contains(&url.origin().ascii_serialization())
+    {
         return Ok(());
     }
     let host = req.header("host").ok_or_else(bad)?;
     let own = Url::parse(&format!("{}://{host}/", url.scheme())).map_err(|_| bad())?;
-    let same = own.host() == url.host() && own.port_or_known_default() == url.port_or_known_default();
-    if same && url.path() == "/" && own.username().is_empty() { Ok(()) } else { Err(bad()) }
+    let same =
+        own.host() == url.host() && own.port_or_known_default() == url.port_or_known_default();
+    if same && url.path() == "/" && own.username().is_empty() {
+        Ok(())
+    } else {
+        Err(bad())
+    }
 }
 
 fn params(shared: &Shared, req: &Request) -> Result<Params, Refusal> {
@@ -183,7 +217,10 @@ fn params(shared: &Shared, req: &Request) -> Result<Params, Refusal> {
     };
     let resume = match req.param("resume") {
         None => None,
-        Some(p) => Some(p.parse::<Position>().map_err(|_| bad("resume is not a position"))?),
+        Some(p) => Some(
+            p.parse::<Position>()
+                .map_err(|_| bad("resume is not a position"))?,
+        ),
     };
     Ok(Params {
         tail: flag("tail", "tail must be 0 or 1")?,

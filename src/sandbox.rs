@@ -49,7 +49,10 @@ impl Sandbox {
 
     /// Judges an absolute, already-decoded path.
     pub fn check(&self, path: &Path) -> Result<Target, Refusal> {
-        if !path.components().all(|c| matches!(c, Component::RootDir | Component::Normal(_))) {
+        if !path
+            .components()
+            .all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
+        {
             return Err(Refusal::Forbidden("path traversal"));
         }
         if !self.inside(path) {
@@ -62,7 +65,9 @@ impl Sandbox {
         if !self.inside(&real) {
             return Err(Refusal::Forbidden("symlink leaves the roots"));
         }
-        let meta = real.metadata().map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        let meta = real
+            .metadata()
+            .map_err(|_| Refusal::Forbidden("cannot be read"))?;
         classify(real, &meta)
     }
 
@@ -81,7 +86,9 @@ impl Sandbox {
                 io::ErrorKind::NotFound => Refusal::NotFound,
                 _ => Refusal::Forbidden("cannot be opened"),
             })?;
-        let meta = file.metadata().map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        let meta = file
+            .metadata()
+            .map_err(|_| Refusal::Forbidden("cannot be read"))?;
         if !meta.is_file() {
             return Err(Refusal::Forbidden("not a regular file"));
         }
@@ -179,7 +186,10 @@ mod tests {
 
     #[test]
     fn decode_accepts_plain_and_encoded_names() {
-        assert_eq!(decode("/var//log/a%20b.log").unwrap(), PathBuf::from("/var/log/a b.log"));
+        assert_eq!(
+            decode("/var//log/a%20b.log").unwrap(),
+            PathBuf::from("/var/log/a b.log")
+        );
         assert_eq!(decode("/").unwrap(), PathBuf::from("/"));
         assert_eq!(decode("/%C3%A9t%C3%A9").unwrap(), PathBuf::from("/été"));
         assert_eq!(plain("/a b//c%20").unwrap(), PathBuf::from("/a b/c%20"));
@@ -189,12 +199,28 @@ mod tests {
     #[test]
     fn decode_refuses_every_traversal_spelling() {
         for bad in [
-            "/a/../etc/passwd", "/a/%2e%2e/etc", "/a/.%2E/etc", "/a/%2E%2e", "/a/./b",
+            "/a/../etc/passwd",
+            "/a/%2e%2e/etc",
+            "/a/.%2E/etc",
+            "/a/%2E%2e",
+            "/a/./b",
         ] {
-            assert_eq!(decode(bad), Err(Refusal::Forbidden("path traversal")), "{bad}");
+            assert_eq!(
+                decode(bad),
+                Err(Refusal::Forbidden("path traversal")),
+                "{bad}"
+            );
         }
         for bad in [
-            "/a%2f..%2fetc", "/a%2Fb", "/a%5c..", "/a%00b", "/a%zz", "/a%2", "/%ff%fe", "a/b", "",
+            "/a%2f..%2fetc",
+            "/a%2Fb",
+            "/a%5c..",
+            "/a%00b",
+            "/a%zz",
+            "/a%2",
+            "/%ff%fe",
+            "a/b",
+            "",
         ] {
             assert!(matches!(decode(bad), Err(Refusal::Malformed(_))), "{bad}");
         }
@@ -209,11 +235,23 @@ mod tests {
         fs::write(base.join("a/ok.log"), "fine").unwrap();
         let sb = Sandbox::new(vec![base.join("a")]);
         let p = |s: &Path| s.to_str().unwrap().to_string();
-        assert_eq!(sb.resolve(&p(&base.join("ab/x"))), Err(Refusal::Forbidden("outside the roots")));
-        assert_eq!(sb.resolve(&p(&base.join("a/ok.log"))), Ok(Target::File(base.join("a/ok.log"))));
+        assert_eq!(
+            sb.resolve(&p(&base.join("ab/x"))),
+            Err(Refusal::Forbidden("outside the roots"))
+        );
+        assert_eq!(
+            sb.resolve(&p(&base.join("a/ok.log"))),
+            Ok(Target::File(base.join("a/ok.log")))
+        );
         assert_eq!(sb.resolve(&p(&base.join("a/nope"))), Err(Refusal::NotFound));
-        assert_eq!(sb.resolve(&p(&base.join("nope"))), Err(Refusal::Forbidden("outside the roots")));
-        assert_eq!(sb.resolve(&p(&base.join("a"))), Ok(Target::Dir(base.join("a"))));
+        assert_eq!(
+            sb.resolve(&p(&base.join("nope"))),
+            Err(Refusal::Forbidden("outside the roots"))
+        );
+        assert_eq!(
+            sb.resolve(&p(&base.join("a"))),
+            Ok(Target::Dir(base.join("a")))
+        );
     }
 
     #[test]
@@ -230,8 +268,14 @@ mod tests {
         let leak = Refusal::Forbidden("symlink leaves the roots");
         assert_eq!(sb.resolve(&s("root/out")), Err(leak.clone()));
         assert_eq!(sb.resolve(&s("root/sub/up/secret")), Err(leak.clone()));
-        assert_eq!(sb.open_file(Path::new(&s("root/out"))).map(|_| ()), Err(leak));
-        assert_eq!(sb.resolve(&s("root/in")), Ok(Target::File(base.join("root/real.log"))));
+        assert_eq!(
+            sb.open_file(Path::new(&s("root/out"))).map(|_| ()),
+            Err(leak)
+        );
+        assert_eq!(
+            sb.resolve(&s("root/in")),
+            Ok(Target::File(base.join("root/real.log")))
+        );
     }
 
     #[test]
@@ -241,6 +285,9 @@ mod tests {
         fs::write(base.join("two.log"), "2").unwrap();
         let sb = Sandbox::new(vec![base.join("one.log")]);
         assert!(sb.open_file(&base.join("one.log")).is_ok());
-        assert!(matches!(sb.open_file(&base.join("two.log")), Err(Refusal::Forbidden(_))));
+        assert!(matches!(
+            sb.open_file(&base.join("two.log")),
+            Err(Refusal::Forbidden(_))
+        ));
     }
 }

@@ -30,7 +30,11 @@ pub struct Shared {
 pub fn run(config: Config) -> io::Result<()> {
     let listener = TcpListener::bind(config.bind)?;
     let addr = listener.local_addr()?;
-    let roots: Vec<String> = config.roots.iter().map(|r| r.display().to_string()).collect();
+    let roots: Vec<String> = config
+        .roots
+        .iter()
+        .map(|r| r.display().to_string())
+        .collect();
     info!("serving {} on http://{addr}/", roots.join(", "));
     println!("logview listening on http://{addr}/");
     let shared = Arc::new(Shared {
@@ -49,7 +53,9 @@ pub fn run(config: Config) -> io::Result<()> {
 }
 
 fn accept(shared: &Arc<Shared>, stream: TcpStream) {
-    let peer = stream.peer_addr().unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
+    let peer = stream
+        .peer_addr()
+        .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)));
     let limit = shared.config.max_clients + MAX_PENDING;
     let Some(slot) = Slot::take(shared.clone(), |s| &s.connections, limit) else {
         warn!("refused {peer}: {limit} connections already open");
@@ -72,9 +78,15 @@ pub struct Slot {
 
 impl Slot {
     /// Takes a place if fewer than `limit` are taken.
-    pub fn take(shared: Arc<Shared>, counter: fn(&Shared) -> &AtomicUsize, limit: usize) -> Option<Slot> {
+    pub fn take(
+        shared: Arc<Shared>,
+        counter: fn(&Shared) -> &AtomicUsize,
+        limit: usize,
+    ) -> Option<Slot> {
         counter(&shared)
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < limit).then_some(n + 1))
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
             .ok()?;
         Some(Slot { shared, counter })
     }
@@ -85,7 +97,11 @@ impl Slot {
 
     /// A WebSocket client place, limited by `--max-clients`.
     pub fn client(&self) -> Option<Slot> {
-        Slot::take(self.shared.clone(), |s| &s.clients, self.shared.config.max_clients)
+        Slot::take(
+            self.shared.clone(),
+            |s| &s.clients,
+            self.shared.config.max_clients,
+        )
     }
 }
 

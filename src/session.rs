@@ -140,12 +140,23 @@ fn ws_config() -> WebSocketConfig {
 }
 
 /// Runs one session to its end; `_client` holds its place among `--max-clients`.
-pub fn run(mut stream: TcpStream, rest: Vec<u8>, up: Upgrade, shared: &Shared, peer: SocketAddr, _client: Slot) {
+pub fn run(
+    mut stream: TcpStream,
+    rest: Vec<u8>,
+    up: Upgrade,
+    shared: &Shared,
+    peer: SocketAddr,
+    _client: Slot,
+) {
     let accept = tungstenite::handshake::derive_accept_key(up.key.as_bytes());
     let head = format!(
         "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
     );
-    if stream.write_all(head.as_bytes()).and_then(|()| stream.set_nonblocking(true)).is_err() {
+    if stream
+        .write_all(head.as_bytes())
+        .and_then(|()| stream.set_nonblocking(true))
+        .is_err()
+    {
         return info!("closed {peer} {:?}: handshake write failed", up.path);
     }
     let p = &up.params;
@@ -164,7 +175,12 @@ pub fn run(mut stream: TcpStream, rest: Vec<u8>, up: Upgrade, shared: &Shared, p
         last_data: Instant::now(),
         last_seen: Instant::now(),
     };
-    let ending = s.drive(&up.params, up.opening, shared.config.heartbeat, shared.config.poll_max);
+    let ending = s.drive(
+        &up.params,
+        up.opening,
+        shared.config.heartbeat,
+        shared.config.poll_max,
+    );
     let ending = ending.err().unwrap_or(Ending::ClientClosed);
     s.finish(&ending);
     info!(
@@ -188,7 +204,13 @@ struct Session {
 
 impl Session {
     /// Sends the history, then follows if asked; returns only through an [`Ending`].
-    fn drive(&mut self, p: &Params, opening: Opening, heartbeat: Duration, poll_max: Duration) -> Result<(), Ending> {
+    fn drive(
+        &mut self,
+        p: &Params,
+        opening: Opening,
+        heartbeat: Duration,
+        poll_max: Duration,
+    ) -> Result<(), Ending> {
         match opening {
             Opening::Resumed => self.event("resumed")?,
             Opening::Gap => self.event("gap")?,
@@ -219,7 +241,11 @@ impl Session {
             self.read_client()?;
             if backlog || Instant::now() >= next_poll {
                 backlog = self.pump()?;
-                interval = if self.last_data.elapsed() < BUSY_FOR { POLL_BUSY } else { (interval * 2).min(poll_max) };
+                interval = if self.last_data.elapsed() < BUSY_FOR {
+                    POLL_BUSY
+                } else {
+                    (interval * 2).min(poll_max)
+                };
                 next_poll = Instant::now() + interval;
             }
             if last_ping.elapsed() >= heartbeat {
@@ -230,7 +256,11 @@ impl Session {
                 return Err(Ending::HeartbeatTimeout);
             }
             if !backlog {
-                std::thread::sleep(next_poll.saturating_duration_since(Instant::now()).min(CLIENT_CHECK));
+                std::thread::sleep(
+                    next_poll
+                        .saturating_duration_since(Instant::now())
+                        .min(CLIENT_CHECK),
+                );
             }
         }
     }
@@ -261,7 +291,11 @@ impl Session {
                 Poll::Rotated | Poll::Truncated => {
                     self.send_frame()?;
                     self.renderer.reset();
-                    self.event(if poll == Poll::Rotated { "rotated" } else { "truncated" })?;
+                    self.event(if poll == Poll::Rotated {
+                        "rotated"
+                    } else {
+                        "truncated"
+                    })?;
                     return Ok(true);
                 }
             }
@@ -325,7 +359,9 @@ impl Session {
                 Ok(Message::Close(_)) => return Err(Ending::ClientClosed),
                 Ok(_) => self.last_seen = Instant::now(),
                 Err(e) if would_block(&e) => return Ok(()),
-                Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => return Err(Ending::ClientClosed),
+                Err(WsError::ConnectionClosed | WsError::AlreadyClosed) => {
+                    return Err(Ending::ClientClosed);
+                }
                 Err(WsError::Protocol(e)) => return Err(Ending::Protocol(e.to_string())),
                 Err(WsError::Capacity(e)) => return Err(Ending::Protocol(e.to_string())),
                 Err(e) => return Err(write_ending(e)),
@@ -338,7 +374,10 @@ impl Session {
     /// for the closing handshake to finish.
     fn finish(&mut self, ending: &Ending) {
         if let Some((code, reason)) = ending.close_frame() {
-            let frame = CloseFrame { code, reason: reason.into() };
+            let frame = CloseFrame {
+                code,
+                reason: reason.into(),
+            };
             if matches!(self.ws.close(Some(frame)), Err(e) if !would_block(&e)) {
                 return;
             }

@@ -4,20 +4,37 @@ use std::process::Command;
 use support::*;
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_logview")).args(args).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_logview"))
+        .args(args)
+        .output()
+        .unwrap();
     let s = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    (out.status.code().unwrap_or(-1), s(&out.stdout), s(&out.stderr))
+    (
+        out.status.code().unwrap_or(-1),
+        s(&out.stdout),
+        s(&out.stderr),
+    )
 }
 
 #[test]
 fn help_and_version() {
     let (code, out, _) = run(&["--help"]);
     assert_eq!(code, 0);
-    for flag in ["--bind", "--lines", "--heartbeat", "--max-clients", "--allow-origin", "ROOT"] {
+    for flag in [
+        "--bind",
+        "--lines",
+        "--heartbeat",
+        "--max-clients",
+        "--allow-origin",
+        "ROOT",
+    ] {
         assert!(out.contains(flag), "help mentions {flag}");
     }
     let (code, out, _) = run(&["-V"]);
-    assert_eq!((code, out.trim()), (0, concat!("logview ", env!("CARGO_PKG_VERSION"))));
+    assert_eq!(
+        (code, out.trim()),
+        (0, concat!("logview ", env!("CARGO_PKG_VERSION")))
+    );
 }
 
 #[test]
@@ -32,8 +49,15 @@ fn bad_arguments_exit_2_with_one_line_before_binding() {
     ] {
         let (code, out, err) = run(&args);
         assert_eq!(code, 2, "{args:?}: {err}");
-        assert!(out.is_empty(), "nothing bound or printed on stdout for {args:?}");
-        assert_eq!(err.trim().lines().count(), 1, "one line for {args:?}: {err}");
+        assert!(
+            out.is_empty(),
+            "nothing bound or printed on stdout for {args:?}"
+        );
+        assert_eq!(
+            err.trim().lines().count(),
+            1,
+            "one line for {args:?}: {err}"
+        );
         assert!(err.starts_with("logview: "), "{err}");
     }
 }

@@ -7,7 +7,9 @@ use support::*;
 
 fn follow(dir: &TempDir, srv: &Server, name: &str) -> Ws {
     let mut ws = srv.connect(&dir.path(name), "tail=1&meta=1");
-    read_until(&mut ws, Duration::from_secs(10), |r| r.event_names().contains(&"live".to_string()));
+    read_until(&mut ws, Duration::from_secs(10), |r| {
+        r.event_names().contains(&"live".to_string())
+    });
     ws
 }
 
@@ -41,9 +43,22 @@ fn rename_rotation_drains_the_old_file_then_follows_the_new() {
     fs::rename(dir.path("a.log"), dir.path("a.log.1")).unwrap();
     dir.append("a.log.1", "2 written to the old file after the rename\n");
     dir.write("a.log", "3 in the new file\n");
-    let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.lines().count() >= 3);
-    assert_eq!(got.lines(), ["1", "2 written to the old file after the rename", "3 in the new file"]);
-    assert!(got.event_names().contains(&"rotated".to_string()), "{:?}", got.events);
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| {
+        r.text.lines().count() >= 3
+    });
+    assert_eq!(
+        got.lines(),
+        [
+            "1",
+            "2 written to the old file after the rename",
+            "3 in the new file"
+        ]
+    );
+    assert!(
+        got.event_names().contains(&"rotated".to_string()),
+        "{:?}",
+        got.events
+    );
     dir.append("a.log", "4\n");
     assert_eq!(read_lines(&mut ws, 1).text, "4\n");
 }
@@ -54,7 +69,12 @@ fn copytruncate_restarts_at_zero() {
     dir.write("a.log", "aaaaaaaaaa\nbbbbbbbbbb\n");
     let srv = Server::start(&[dir.0.to_str().unwrap()]);
     let mut ws = follow(&dir, &srv, "a.log");
-    fs::OpenOptions::new().write(true).open(dir.path("a.log")).unwrap().set_len(0).unwrap();
+    fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path("a.log"))
+        .unwrap()
+        .set_len(0)
+        .unwrap();
     dir.append("a.log", "x\n");
     let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.contains("x\n"));
     assert_eq!(got.text, "x\n");
@@ -70,8 +90,13 @@ fn truncation_followed_by_regrowth_past_the_old_offset_is_detected() {
     // One write replaces the content with a longer one: the size never looks smaller.
     let new: String = (0..20).map(|i| format!("fresh {i}\n")).collect();
     fs::write(dir.path("a.log"), &new).unwrap();
-    let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.lines().count() >= 20);
-    assert_eq!(got.text, new, "the new content from its start, no stray fragment");
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| {
+        r.text.lines().count() >= 20
+    });
+    assert_eq!(
+        got.text, new,
+        "the new content from its start, no stray fragment"
+    );
 }
 
 #[test]
@@ -99,12 +124,16 @@ fn a_fast_writer_loses_and_duplicates_nothing() {
             use std::io::Write;
             let mut f = fs::OpenOptions::new().append(true).open(path).unwrap();
             for chunk in 0..100 {
-                let s: String = (0..1000).map(|i| format!("{}\n", chunk * 1000 + i)).collect();
+                let s: String = (0..1000)
+                    .map(|i| format!("{}\n", chunk * 1000 + i))
+                    .collect();
                 f.write_all(s.as_bytes()).unwrap();
             }
         })
     };
-    let got = read_until(&mut ws, Duration::from_secs(30), |r| r.text.lines().count() >= 100_000);
+    let got = read_until(&mut ws, Duration::from_secs(30), |r| {
+        r.text.lines().count() >= 100_000
+    });
     writer.join().unwrap();
     for (i, line) in got.lines().iter().enumerate() {
         assert_eq!(line.parse::<usize>().unwrap(), i, "line {i}");

@@ -24,7 +24,11 @@ fn sends_the_last_n_lines_then_closes_normally() {
     assert_eq!(got.text, "");
 
     let got = read_to_close(&mut srv.connect(&log, "lines=100000"));
-    assert_eq!(got.text, numbered(5000), "more lines than the file: the whole file, byte-exact");
+    assert_eq!(
+        got.text,
+        numbered(5000),
+        "more lines than the file: the whole file, byte-exact"
+    );
 }
 
 #[test]
@@ -32,7 +36,10 @@ fn lines_option_sets_the_default() {
     let dir = TempDir::new("hist-n");
     let log = dir.write("a.log", numbered(50));
     let srv = Server::start(&["-n", "2", dir.0.to_str().unwrap()]);
-    assert_eq!(read_to_close(&mut srv.connect(&log, "")).lines(), ["line 49", "line 50"]);
+    assert_eq!(
+        read_to_close(&mut srv.connect(&log, "")).lines(),
+        ["line 49", "line 50"]
+    );
 }
 
 #[test]
@@ -46,10 +53,16 @@ fn final_line_without_newline_gets_one_in_history() {
 #[test]
 fn text_is_byte_exact_and_invalid_utf8_is_replaced() {
     let dir = TempDir::new("hist-bytes");
-    let log = dir.write("a.log", b"\x1b[31mred\x1b[0m <b>&</b>\r\nbad \xff\xfe\ttab\n\x00nul\n");
+    let log = dir.write(
+        "a.log",
+        b"\x1b[31mred\x1b[0m <b>&</b>\r\nbad \xff\xfe\ttab\n\x00nul\n",
+    );
     let srv = Server::start(&[dir.0.to_str().unwrap()]);
     let got = read_to_close(&mut srv.connect(&log, "format=text"));
-    assert_eq!(got.text, "\x1b[31mred\x1b[0m <b>&</b>\r\nbad \u{fffd}\u{fffd}\ttab\n\u{0}nul\n");
+    assert_eq!(
+        got.text,
+        "\x1b[31mred\x1b[0m <b>&</b>\r\nbad \u{fffd}\u{fffd}\ttab\n\u{0}nul\n"
+    );
 }
 
 #[test]
@@ -64,9 +77,19 @@ fn html_escapes_markup_and_converts_colours() {
     let lines = got.lines();
     assert_eq!(lines[0], "&lt;script&gt;alert(1)&lt;/script&gt;");
     assert_eq!(lines[1], "&lt;img src=x onerror=alert(2)&gt;");
-    assert!(lines[2].contains("<span") && lines[2].contains("bold red"), "{}", lines[2]);
-    assert_eq!(lines[3], "<b><span style='color:var(--lv-red,#a00)'>still red</span></b>", "colour carries over");
-    assert_eq!(lines[4], "plain xy", "non-SGR escapes and controls are removed");
+    assert!(
+        lines[2].contains("<span") && lines[2].contains("bold red"),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(
+        lines[3], "<b><span style='color:var(--lv-red,#a00)'>still red</span></b>",
+        "colour carries over"
+    );
+    assert_eq!(
+        lines[4], "plain xy",
+        "non-SGR escapes and controls are removed"
+    );
 }
 
 #[test]
@@ -90,6 +113,10 @@ fn frames_are_bounded_and_hold_complete_lines() {
     let srv = Server::start(&[dir.0.to_str().unwrap()]);
     let got = read_to_close(&mut srv.connect(&log, "lines=200000"));
     assert_eq!(got.lines().len(), 200_000);
-    assert!(got.frames > 10, "history is batched into several frames, got {}", got.frames);
+    assert!(
+        got.frames > 10,
+        "history is batched into several frames, got {}",
+        got.frames
+    );
     assert!(got.text.len() / got.frames < 200 * 1024);
 }

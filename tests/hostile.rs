@@ -21,12 +21,32 @@ fn garbage_and_oversized_heads_are_refused_and_the_server_lives_on() {
     let log = dir.write("a.log", "fine\n");
     let srv = Server::start(&[dir.0.to_str().unwrap()]);
     let cases: Vec<(Vec<u8>, &str)> = vec![
-        (b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03garbage\r\n\r\n".to_vec(), "HTTP/1.1 400"),
+        (
+            b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03garbage\r\n\r\n".to_vec(),
+            "HTTP/1.1 400",
+        ),
         (b"NOT HTTP AT ALL\r\n\r\n".to_vec(), "HTTP/1.1 400"),
-        (b"GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n".to_vec(), "HTTP/1.1 400"),
-        ([b"GET /".as_slice(), &vec![b'a'; 20_000], b" HTTP/1.1\r\n\r\n"].concat(), "HTTP/1.1 431"),
-        (format!("GET / HTTP/1.1\r\n{}\r\n", "X-A: b\r\n".repeat(3000)).into_bytes(), "HTTP/1.1 431"),
-        ((0..4096u32).map(|i| (i * 7919 % 251) as u8).collect(), "HTTP/1.1 4"),
+        (
+            b"GET / HTTP/1.1\r\nHost: x\r\nNo colon here\r\n\r\n".to_vec(),
+            "HTTP/1.1 400",
+        ),
+        (
+            [
+                b"GET /".as_slice(),
+                &vec![b'a'; 20_000],
+                b" HTTP/1.1\r\n\r\n",
+            ]
+            .concat(),
+            "HTTP/1.1 431",
+        ),
+        (
+            format!("GET / HTTP/1.1\r\n{}\r\n", "X-A: b\r\n".repeat(3000)).into_bytes(),
+            "HTTP/1.1 431",
+        ),
+        (
+            (0..4096u32).map(|i| (i * 7919 % 251) as u8).collect(),
+            "HTTP/1.1 4",
+        ),
     ];
     for (bytes, want) in cases {
         let resp = srv.raw(&bytes);
@@ -36,7 +56,10 @@ fn garbage_and_oversized_heads_are_refused_and_the_server_lives_on() {
     empty.shutdown(std::net::Shutdown::Write).unwrap();
     let mut out = Vec::new();
     empty.read_to_end(&mut out).unwrap();
-    assert!(out.is_empty(), "a connection closed before a request is simply closed");
+    assert!(
+        out.is_empty(),
+        "a connection closed before a request is simply closed"
+    );
     assert_eq!(read_to_close(&mut srv.connect(&log, "")).text, "fine\n");
 }
 
@@ -53,11 +76,19 @@ fn slowloris_is_timed_out_without_blocking_others() {
         })
         .collect();
     let silent = TcpStream::connect(srv.addr).unwrap();
-    assert_eq!(read_to_close(&mut srv.connect(&log, "")).text, "fine\n", "others are served meanwhile");
-    for s in slow.iter_mut().chain(std::iter::once(&mut silent.try_clone().unwrap())) {
+    assert_eq!(
+        read_to_close(&mut srv.connect(&log, "")).text,
+        "fine\n",
+        "others are served meanwhile"
+    );
+    for s in slow
+        .iter_mut()
+        .chain(std::iter::once(&mut silent.try_clone().unwrap()))
+    {
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let mut out = String::new();
-        s.read_to_string(&mut out).expect("the server closes the connection");
+        s.read_to_string(&mut out)
+            .expect("the server closes the connection");
         assert!(out.is_empty() || out.starts_with("HTTP/1.1 408"), "{out}");
     }
 }
@@ -80,13 +111,22 @@ fn a_silent_peer_is_dropped_after_two_heartbeats() {
     s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
     let started = Instant::now();
     let mut all = Vec::new();
-    s.read_to_end(&mut all).expect("the server ends the connection");
-    assert!(started.elapsed() >= Duration::from_millis(1500), "not before two intervals");
+    s.read_to_end(&mut all)
+        .expect("the server ends the connection");
+    assert!(
+        started.elapsed() >= Duration::from_millis(1500),
+        "not before two intervals"
+    );
     let text = String::from_utf8_lossy(&all);
     assert!(text.starts_with("HTTP/1.1 101"), "{text}");
     assert!(all.windows(2).any(|w| w == [0x89, 0x00]), "pings were sent");
-    assert!(all.windows(2).any(|w| w[0] == 0x88), "a close frame was sent");
-    wait_for("the session thread to end", Duration::from_secs(10), || srv.threads() <= baseline);
+    assert!(
+        all.windows(2).any(|w| w[0] == 0x88),
+        "a close frame was sent"
+    );
+    wait_for("the session thread to end", Duration::from_secs(10), || {
+        srv.threads() <= baseline
+    });
 }
 
 #[test]
@@ -105,11 +145,24 @@ fn a_client_that_stops_reading_is_dropped_and_memory_stays_bounded() {
         dir.append("a.log", &block);
         max_rss = max_rss.max(srv.rss_kib());
     }
-    let got = read_until(&mut reader, Duration::from_secs(60), |r| r.text.len() >= 60 * block.len());
-    assert_eq!(got.text.len(), 60 * block.len(), "the reading client got everything");
-    wait_for("the stalled client to be dropped", Duration::from_secs(30), || srv.threads() <= baseline + 1);
+    let got = read_until(&mut reader, Duration::from_secs(60), |r| {
+        r.text.len() >= 60 * block.len()
+    });
+    assert_eq!(
+        got.text.len(),
+        60 * block.len(),
+        "the reading client got everything"
+    );
+    wait_for(
+        "the stalled client to be dropped",
+        Duration::from_secs(30),
+        || srv.threads() <= baseline + 1,
+    );
     max_rss = max_rss.max(srv.rss_kib());
-    assert!(max_rss < rss_before + 16 * 1024, "RSS grew from {rss_before} to {max_rss} KiB for 60 MB written");
+    assert!(
+        max_rss < rss_before + 16 * 1024,
+        "RSS grew from {rss_before} to {max_rss} KiB for 60 MB written"
+    );
     drop(stalled);
 }
 
@@ -126,7 +179,9 @@ fn a_thousand_connections_leave_no_threads_behind() {
             let _ = read_to_close(&mut ws);
         } // odd ones just drop the TCP connection
     }
-    wait_for("threads back to baseline", Duration::from_secs(20), || srv.threads() <= baseline);
+    wait_for("threads back to baseline", Duration::from_secs(20), || {
+        srv.threads() <= baseline
+    });
 }
 
 #[test]
@@ -146,6 +201,11 @@ fn many_concurrent_clients_each_get_every_line() {
     }
     let want: Vec<String> = (0..100).map(|i| format!("line {i}")).collect();
     for ws in clients.iter_mut() {
-        assert_eq!(read_until(ws, Duration::from_secs(20), |r| r.text.lines().count() >= 100).lines(), want);
+        assert_eq!(
+            read_until(ws, Duration::from_secs(20), |r| r.text.lines().count()
+                >= 100)
+            .lines(),
+            want
+        );
     }
 }

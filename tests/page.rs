@@ -24,15 +24,26 @@ fn the_page_is_served_at_root_and_file_paths_with_security_headers() {
     for target in ["/".to_string(), encode_path(&log), encode_path(&dir.0)] {
         let resp = get_raw(&srv, &target);
         assert!(resp.starts_with("HTTP/1.1 200"), "{target}: {resp}");
-        assert_eq!(header(&resp, "content-type"), Some("text/html; charset=utf-8"));
+        assert_eq!(
+            header(&resp, "content-type"),
+            Some("text/html; charset=utf-8")
+        );
         let csp = header(&resp, "content-security-policy").expect("CSP");
-        assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(
+            csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+            "{csp}"
+        );
         assert_eq!(header(&resp, "x-content-type-options"), Some("nosniff"));
         assert_eq!(header(&resp, "x-frame-options"), Some("DENY"));
         assert!(resp.contains("/_logview/app.js"));
     }
     let js = get_raw(&srv, "/_logview/app.js");
-    assert!(js.starts_with("HTTP/1.1 200") && header(&js, "content-type").unwrap().starts_with("text/javascript"));
+    assert!(
+        js.starts_with("HTTP/1.1 200")
+            && header(&js, "content-type")
+                .unwrap()
+                .starts_with("text/javascript")
+    );
     assert!(get_raw(&srv, "/_logview/style.css").starts_with("HTTP/1.1 200"));
     assert!(get_raw(&srv, "/_logview/nope.js").starts_with("HTTP/1.1 404"));
 }
@@ -45,7 +56,13 @@ fn listing_shows_only_what_may_be_viewed() {
     dir.write("root/<img src=x onerror=alert(1)>.log", "");
     dir.write("outside.log", "secret");
     std::os::unix::fs::symlink(dir.path("outside.log"), dir.path("root/escape.log")).unwrap();
-    assert!(Command::new("mkfifo").arg(dir.path("root/pipe")).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(dir.path("root/pipe"))
+            .status()
+            .unwrap()
+            .success()
+    );
     let root = dir.path("root");
     let srv = Server::start(&[root.to_str().unwrap()]);
 
@@ -54,17 +71,36 @@ fn listing_shows_only_what_may_be_viewed() {
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["entries"][0]["path"], root.to_str().unwrap());
 
-    let q = url::form_urlencoded::byte_serialize(root.to_str().unwrap().as_bytes()).collect::<String>();
+    let q =
+        url::form_urlencoded::byte_serialize(root.to_str().unwrap().as_bytes()).collect::<String>();
     let (status, body) = srv.get(&format!("/_logview/api/list?path={q}"));
     assert_eq!(status, 200, "{body}");
     let v: Value = serde_json::from_str(&body).unwrap();
-    let names: Vec<&str> = v["entries"].as_array().unwrap().iter().map(|e| e["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["sub", "<img src=x onerror=alert(1)>.log", "app.log"]);
+    let names: Vec<&str> = v["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["sub", "<img src=x onerror=alert(1)>.log", "app.log"]
+    );
     assert_eq!(v["entries"][2]["size"], 5);
 
-    let outside = url::form_urlencoded::byte_serialize(dir.0.to_str().unwrap().as_bytes()).collect::<String>();
-    assert_eq!(srv.get(&format!("/_logview/api/list?path={outside}")).0, 403);
-    assert_eq!(srv.get(&format!("/_logview/api/list?path={q}%2F..%2F..")).0, 403);
-    assert_eq!(srv.get(&format!("/_logview/api/list?path={q}%2Fmissing")).0, 404);
+    let outside = url::form_urlencoded::byte_serialize(dir.0.to_str().unwrap().as_bytes())
+        .collect::<String>();
+    assert_eq!(
+        srv.get(&format!("/_logview/api/list?path={outside}")).0,
+        403
+    );
+    assert_eq!(
+        srv.get(&format!("/_logview/api/list?path={q}%2F..%2F..")).0,
+        403
+    );
+    assert_eq!(
+        srv.get(&format!("/_logview/api/list?path={q}%2Fmissing")).0,
+        404
+    );
     assert_eq!(srv.get("/_logview/api/list?path=/etc").0, 403);
 }

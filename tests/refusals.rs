@@ -19,7 +19,13 @@ fn setup() -> (TempDir, Server) {
     std::os::unix::fs::symlink(dir.path("root/ok.log"), dir.path("root/link-in")).unwrap();
     std::os::unix::fs::symlink("/dev/zero", dir.path("root/zero")).unwrap();
     let fifo = dir.path("root/fifo");
-    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
     let srv = Server::start(&[dir.path("root").to_str().unwrap()]);
     (dir, srv)
 }
@@ -31,7 +37,10 @@ fn ws_request(srv: &Server, target: &str, extra: &str) -> (u16, String) {
         srv.addr
     );
     let resp = srv.raw(req.as_bytes());
-    assert!(!resp.contains(SECRET), "leaked a secret for {target}: {resp}");
+    assert!(
+        !resp.contains(SECRET),
+        "leaked a secret for {target}: {resp}"
+    );
     parse_response(&resp)
 }
 
@@ -69,28 +78,47 @@ fn traversal_in_every_encoding_is_refused() {
         let (status, body) = ws_request(&srv, target, "");
         assert_eq!(status, *want, "{target}: {body}");
         assert!(!body.is_empty(), "a refusal has a reason");
-        assert!(!body.contains(target.as_str()), "the body does not echo the request");
+        assert!(
+            !body.contains(target.as_str()),
+            "the body does not echo the request"
+        );
         if !target.ends_with("/sub") {
             assert_eq!(srv.get(target).0, *want, "plain GET {target}");
         }
     }
     assert_eq!(ws_request(&srv, &format!("{r}/link-in?tail=0"), "").0, 101);
     assert_eq!(ws_request(&srv, &format!("{r}/ok.log"), "").0, 101);
-    assert_eq!(srv.get(&format!("{r}/sub")).0, 200, "directories open the page");
+    assert_eq!(
+        srv.get(&format!("{r}/sub")).0,
+        200,
+        "directories open the page"
+    );
 }
 
 #[test]
 fn devices_are_refused_even_inside_a_root() {
     let srv = Server::start(&["/dev"]);
-    assert_eq!(srv.handshake_status(std::path::Path::new("/dev/null"), "", None), 403);
-    assert_eq!(srv.handshake_status(std::path::Path::new("/dev/zero"), "", None), 403);
+    assert_eq!(
+        srv.handshake_status(std::path::Path::new("/dev/null"), "", None),
+        403
+    );
+    assert_eq!(
+        srv.handshake_status(std::path::Path::new("/dev/zero"), "", None),
+        403
+    );
 }
 
 #[test]
 fn malformed_requests_and_queries_get_400() {
     let (dir, srv) = setup();
     let log = dir.path("root/ok.log");
-    for q in ["lines=abc", "lines=-1", "format=xml", "tail=maybe", "resume=zzz"] {
+    for q in [
+        "lines=abc",
+        "lines=-1",
+        "format=xml",
+        "tail=maybe",
+        "resume=zzz",
+    ] {
         assert_eq!(srv.handshake_status(&log, q, None), 400, "{q}");
     }
     let target = encode_path(&log);
@@ -103,7 +131,11 @@ fn malformed_requests_and_queries_get_400() {
         parse_response(&srv.raw(req.as_bytes())).0
     };
     assert_eq!(upgrade("dGhlIHNhbXBsZSBub25jZQ==", "13"), 101);
-    assert_eq!(upgrade("dGhlIHNhbXBsZSBub25jZQ==", "8"), 400, "unsupported version");
+    assert_eq!(
+        upgrade("dGhlIHNhbXBsZSBub25jZQ==", "8"),
+        400,
+        "unsupported version"
+    );
     assert_eq!(upgrade("short", "13"), 400, "bad key");
 }
 
@@ -111,7 +143,13 @@ fn malformed_requests_and_queries_get_400() {
 fn only_get_is_served() {
     let (_dir, srv) = setup();
     for m in ["POST", "HEAD", "PUT", "DELETE", "OPTIONS"] {
-        let resp = srv.raw(format!("{m} / HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n\r\n", srv.addr).as_bytes());
+        let resp = srv.raw(
+            format!(
+                "{m} / HTTP/1.1\r\nHost: {}\r\nContent-Length: 0\r\n\r\n",
+                srv.addr
+            )
+            .as_bytes(),
+        );
         assert!(resp.starts_with("HTTP/1.1 405"), "{m}: {resp}");
         assert!(resp.contains("Allow: GET"), "{m}");
     }
@@ -122,14 +160,38 @@ fn cross_site_origins_are_refused() {
     let (dir, srv) = setup();
     let log = dir.path("root/ok.log");
     let own = format!("http://{}", srv.addr);
-    assert_eq!(srv.handshake_status(&log, "", None), 101, "no Origin: a script or tool");
-    assert_eq!(srv.handshake_status(&log, "", Some(&own)), 101, "same origin");
-    for bad in ["http://evil.example", "null", "http://127.0.0.1:1", "https://127.0.0.1", "garbage"] {
+    assert_eq!(
+        srv.handshake_status(&log, "", None),
+        101,
+        "no Origin: a script or tool"
+    );
+    assert_eq!(
+        srv.handshake_status(&log, "", Some(&own)),
+        101,
+        "same origin"
+    );
+    for bad in [
+        "http://evil.example",
+        "null",
+        "http://127.0.0.1:1",
+        "https://127.0.0.1",
+        "garbage",
+    ] {
         assert_eq!(srv.handshake_status(&log, "", Some(bad)), 403, "{bad}");
     }
-    let allowed = Server::start(&["--allow-origin", "https://dash.example", dir.path("root").to_str().unwrap()]);
-    assert_eq!(allowed.handshake_status(&log, "", Some("https://dash.example")), 101);
-    assert_eq!(allowed.handshake_status(&log, "", Some("https://other.example")), 403);
+    let allowed = Server::start(&[
+        "--allow-origin",
+        "https://dash.example",
+        dir.path("root").to_str().unwrap(),
+    ]);
+    assert_eq!(
+        allowed.handshake_status(&log, "", Some("https://dash.example")),
+        101
+    );
+    assert_eq!(
+        allowed.handshake_status(&log, "", Some("https://other.example")),
+        403
+    );
 }
 
 #[test]
@@ -138,9 +200,15 @@ fn dns_rebinding_hosts_are_refused_on_loopback() {
     let resp = srv.raw(b"GET / HTTP/1.1\r\nHost: attacker.example:8765\r\n\r\n");
     assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
     let target = encode_path(&dir.path("root/ok.log"));
-    let resp = srv.raw(format!("GET /_logview/api/list HTTP/1.1\r\nHost: evil.test\r\n\r\n").as_bytes());
+    let resp = srv.raw(b"GET /_logview/api/list HTTP/1.1\r\nHost: evil.test\r\n\r\n");
     assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
-    let resp = srv.raw(format!("GET {target} HTTP/1.1\r\nHost: localhost:{}\r\n\r\n", srv.addr.port()).as_bytes());
+    let resp = srv.raw(
+        format!(
+            "GET {target} HTTP/1.1\r\nHost: localhost:{}\r\n\r\n",
+            srv.addr.port()
+        )
+        .as_bytes(),
+    );
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
 }
 

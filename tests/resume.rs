@@ -6,7 +6,12 @@ use std::time::Duration;
 use support::*;
 
 fn last_pos(r: &Received) -> String {
-    r.events.iter().rev().find_map(|e| e["pos"].as_str()).expect("a position").to_string()
+    r.events
+        .iter()
+        .rev()
+        .find_map(|e| e["pos"].as_str())
+        .expect("a position")
+        .to_string()
 }
 
 fn until_live(r: &Received) -> bool {
@@ -24,10 +29,16 @@ fn positions_follow_frames_and_live_ends_history() {
     assert_eq!(got.event_names(), ["pos", "live"]);
     dir.append("a.log", "3\n");
     let got = read_until(&mut ws, Duration::from_secs(10), |r| !r.events.is_empty());
-    assert_eq!((got.text.as_str(), got.event_names()), ("3\n", vec!["pos".to_string()]));
+    assert_eq!(
+        (got.text.as_str(), got.event_names()),
+        ("3\n", vec!["pos".to_string()])
+    );
 
     let plain = read_to_close(&mut srv.connect(&log, ""));
-    assert!(plain.events.is_empty(), "without meta=1 only text frames are sent");
+    assert!(
+        plain.events.is_empty(),
+        "without meta=1 only text frames are sent"
+    );
 }
 
 #[test]
@@ -45,7 +56,10 @@ fn resume_continues_after_the_last_line_even_across_a_restart() {
     let mut ws = srv.connect(&log, &format!("tail=1&meta=1&resume={pos}"));
     let got = read_until(&mut ws, Duration::from_secs(10), until_live);
     assert_eq!(got.event_names()[0], "resumed");
-    assert_eq!(got.text, "3 while away\n4 while away\n", "nothing repeated, nothing lost");
+    assert_eq!(
+        got.text, "3 while away\n4 while away\n",
+        "nothing repeated, nothing lost"
+    );
 }
 
 #[test]
@@ -74,9 +88,17 @@ fn rotation_and_truncation_are_announced() {
     std::fs::rename(&log, dir.path("a.log.1")).unwrap();
     dir.write("a.log", "b\n");
     let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.contains("b\n"));
-    assert!(got.event_names().contains(&"rotated".into()), "{:?}", got.events);
+    assert!(
+        got.event_names().contains(&"rotated".into()),
+        "{:?}",
+        got.events
+    );
     std::fs::write(&log, "").unwrap();
     dir.append("a.log", "c\n");
     let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.contains("c\n"));
-    assert!(got.event_names().contains(&"truncated".into()), "{:?}", got.events);
+    assert!(
+        got.event_names().contains(&"truncated".into()),
+        "{:?}",
+        got.events
+    );
 }

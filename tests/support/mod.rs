@@ -36,7 +36,11 @@ impl TempDir {
         p
     }
     pub fn append(&self, rel: &str, content: impl AsRef<[u8]>) {
-        let mut f = std::fs::OpenOptions::new().append(true).create(true).open(self.path(rel)).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(self.path(rel))
+            .unwrap();
         f.write_all(content.as_ref()).unwrap();
     }
 }
@@ -76,9 +80,15 @@ impl Server {
             }
         });
         let mut first = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut first).expect("stdout line");
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .expect("stdout line");
         let url = first.trim().rsplit(' ').next().unwrap().to_string();
-        let addr = url.trim_start_matches("http://").trim_end_matches('/').parse().unwrap_or_else(|_| panic!("no address in {first:?}"));
+        let addr = url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .unwrap_or_else(|_| panic!("no address in {first:?}"));
         Server { child, addr }
     }
 
@@ -123,7 +133,8 @@ impl Server {
 
     /// A GET of `target` (sent verbatim), returning (status, body).
     pub fn get(&self, target: &str) -> (u16, String) {
-        let resp = self.raw(format!("GET {target} HTTP/1.1\r\nHost: {}\r\n\r\n", self.addr).as_bytes());
+        let resp =
+            self.raw(format!("GET {target} HTTP/1.1\r\nHost: {}\r\n\r\n", self.addr).as_bytes());
         parse_response(&resp)
     }
 
@@ -152,8 +163,15 @@ fn proc_status(pid: u32, key: &str) -> usize {
 }
 
 pub fn parse_response(resp: &str) -> (u16, String) {
-    let status = resp.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or_else(|| panic!("no status in {resp:?}"));
-    let body = resp.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = resp
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {resp:?}"));
+    let body = resp
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
@@ -161,7 +179,11 @@ pub fn encode_path(p: &Path) -> String {
     p.to_str()
         .unwrap()
         .split('/')
-        .map(|seg| url::form_urlencoded::byte_serialize(seg.as_bytes()).collect::<String>().replace('+', "%20"))
+        .map(|seg| {
+            url::form_urlencoded::byte_serialize(seg.as_bytes())
+                .collect::<String>()
+                .replace('+', "%20")
+        })
         .collect::<Vec<_>>()
         .join("/")
 }
@@ -186,25 +208,40 @@ impl Received {
         self.text.lines().collect()
     }
     pub fn event_names(&self) -> Vec<String> {
-        self.events.iter().map(|e| e["event"].as_str().unwrap().to_string()).collect()
+        self.events
+            .iter()
+            .map(|e| e["event"].as_str().unwrap().to_string())
+            .collect()
     }
 }
 
 /// Reads messages until the server closes, or `until` holds, or `limit` passes.
-pub fn read_until(ws: &mut Ws, limit: Duration, mut until: impl FnMut(&Received) -> bool) -> Received {
+pub fn read_until(
+    ws: &mut Ws,
+    limit: Duration,
+    mut until: impl FnMut(&Received) -> bool,
+) -> Received {
     let deadline = Instant::now() + limit;
     let mut got = Received::default();
     while !until(&got) {
-        assert!(Instant::now() < deadline, "timed out; received so far: {got:?}");
+        assert!(
+            Instant::now() < deadline,
+            "timed out; received so far: {got:?}"
+        );
         match ws.read() {
             Ok(Message::Text(t)) => {
                 assert!(t.ends_with('\n'), "frame must hold complete lines: {t:?}");
                 got.text.push_str(&t);
                 got.frames += 1;
             }
-            Ok(Message::Binary(b)) => got.events.push(serde_json::from_slice(&b).expect("event JSON")),
+            Ok(Message::Binary(b)) => got
+                .events
+                .push(serde_json::from_slice(&b).expect("event JSON")),
             Ok(Message::Close(c)) => {
-                got.close = Some(c.map(|c| (u16::from(c.code), c.reason.to_string())).unwrap_or((1005, String::new())));
+                got.close = Some(
+                    c.map(|c| (u16::from(c.code), c.reason.to_string()))
+                        .unwrap_or((1005, String::new())),
+                );
                 return got;
             }
             Ok(_) => {}
