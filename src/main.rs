@@ -4,22 +4,10 @@
 //! an argument or root error prints one line and exits with code 2 before anything is bound.
 #![forbid(unsafe_code)]
 
-mod assets;
-mod config;
-mod follow;
-mod http;
-mod lines;
-mod listing;
-mod refusal;
-mod render;
-mod router;
-mod sandbox;
-mod server;
-mod session;
-
 use std::process::ExitCode;
 
-use config::Command;
+use logview::config::{self, Command};
+use logview::server;
 
 fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();

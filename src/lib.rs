@@ -1,0 +1,16 @@
+//! logview as a library: the server's modules, public so that benchmarks and fuzz targets
+//! can drive the pure parts (request parsing, path resolution, rendering) directly.
+#![forbid(unsafe_code)]
+
+pub mod assets;
+pub mod config;
+pub mod follow;
+pub mod http;
+pub mod lines;
+pub mod listing;
+pub mod refusal;
+pub mod render;
+pub mod router;
+pub mod sandbox;
+pub mod server;
+pub mod session;
