@@ -26,6 +26,9 @@ test-browser:
 	cargo build
 	LOGVIEW_BIN=$(CURDIR)/target/debug/logview bash tests/browser/run.sh
 
+bench: static
+	cargo bench --bench bench
+
 static:
 	RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --target $(TARGET)
 	@file target/$(TARGET)/release/logview
