@@ -13,6 +13,8 @@
   const MAX_CAP = 1000000;
   const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
   const FILTER_DELAY_MS = 100;
+  /** Rows per block in #log: appending or dropping lines lays out one block, not them all. */
+  const CHUNK_ROWS = 200;
   /** Pixels from the bottom that still count as "at the end". */
   const END_SLACK = 8;
 
@@ -291,11 +293,17 @@
     const q = el.filesFilter.value.trim().toLowerCase();
     let shown = 0;
     let total = 0;
-    for (const tr of el.files.querySelectorAll("tr.entry")) {
-      const hit = !q || tr.dataset.name.includes(q);
-      tr.hidden = !hit;
-      total++;
-      if (hit) shown++;
+    for (const body of el.files.tBodies) {
+      let inGroup = 0;
+      for (const tr of body.querySelectorAll("tr.entry")) {
+        const hit = !q || tr.dataset.name.includes(q);
+        tr.hidden = !hit;
+        total++;
+        if (hit) inGroup++;
+      }
+      shown += inGroup;
+      // A root whose entries are all filtered out is hidden with them.
+      body.hidden = !!q && inGroup === 0;
     }
     el.filesCount.textContent = q ? `${shown} of ${total}` : `${total} ${total === 1 ? "entry" : "entries"}`;
     show(el.filesEmpty, shown === 0);
@@ -325,7 +333,7 @@
   /**
    * Lines flow: text frame -> `staged` (until the server confirms their position) ->
    * `queue` (waiting for the next animation frame, or held while paused) -> `rows` (in the
-   * DOM, at most `cap`).
+   * DOM, at most `cap`, in blocks of CHUNK_ROWS rows; `tail` is the last block).
    */
   const view = {
     path: null,
@@ -333,10 +341,13 @@
     queue: [],
     queuedLines: 0,
     rows: [],
+    tail: null,
+    tailRows: 0,
     cap: DEFAULT_CAP,
     paused: false,
     waiting: 0,
     follow: true,
+    unseen: 0,
     dropped: 0,
     seq: 0,
     matcher: null,
@@ -372,7 +383,7 @@
       path: info.path, staged: [], queue: [], queuedLines: 0, rows: [], paused: false, waiting: 0,
       follow: true, dropped: 0, seq: 0, matches: 0,
     });
-    el.log.replaceChildren();
+    emptyLog();
     setPaused(false);
     setFollow(true);
     updateDropped();
@@ -407,6 +418,7 @@
   function setStatus(state, text) {
     el.status.dataset.state = state;
     el.status.textContent = text;
+    el.status.title = state === "reconnecting" ? "Click to reconnect now" : "";
   }
 
   function connect() {
@@ -526,6 +538,7 @@
   function closed(reason) {
     clearInterval(conn.ticker);
     setStatus("closed", `closed: ${reason}`);
+    el.status.title = "Click to try again";
   }
 
   function reconnectLater(reason) {
@@ -544,9 +557,11 @@
     setStatus("reconnecting", `reconnecting in ${secs}s (${conn.reason})`);
   }
 
-  /** Skips the wait when the network or the tab comes back. */
-  function reconnectNow() {
-    if (mode === "viewer" && !conn.stopped && el.status.dataset.state === "reconnecting") connect();
+  /** Skips the wait when the network or the tab comes back, or on a click on the status. */
+  function reconnectNow(evenIfClosed = false) {
+    if (mode !== "viewer" || conn.stopped) return;
+    const state = el.status.dataset.state;
+    if (state === "reconnecting" || (evenIfClosed && state === "closed")) connect();
   }
 
   // ---------------------------------------------------------------- rendering
@@ -583,15 +598,20 @@
     const items = view.queue;
     view.queue = [];
     view.queuedLines = 0;
-    const frag = document.createDocumentFragment();
     const added = items.map(makeRow);
-    for (const row of added) frag.appendChild(row.node);
     dropRows(view.rows.length + added.length - view.cap);
-    el.log.appendChild(frag);
+    appendRows(added);
     for (const row of added) view.rows.push(row);
     updateDropped();
     updateFilterCount();
     if (view.follow) scrollToEnd();
+    else countUnseen(added);
+  }
+
+  /** While the user looks at older lines, the jump control counts the new ones. */
+  function countUnseen(rows) {
+    for (const row of rows) if (row.line) view.unseen++;
+    el.jump.textContent = `↓ Jump to end (${formatCount(view.unseen)} new)`;
   }
 
   function makeRow(item) {
@@ -610,6 +630,35 @@
     return row;
   }
 
+  /** Adds rows at the end: what fits into the last block, then new blocks, one insertion each. */
+  function appendRows(rows) {
+    let i = 0;
+    if (view.tail && view.tailRows < CHUNK_ROWS) {
+      const frag = document.createDocumentFragment();
+      for (; i < rows.length && view.tailRows < CHUNK_ROWS; i++, view.tailRows++) frag.appendChild(rows[i].node);
+      view.tail.appendChild(frag);
+    }
+    if (i === rows.length) return;
+    const frag = document.createDocumentFragment();
+    for (; i < rows.length; i++) {
+      if (!view.tail || view.tailRows === CHUNK_ROWS) {
+        view.tail = document.createElement("div");
+        view.tail.className = "chunk";
+        view.tailRows = 0;
+        frag.appendChild(view.tail);
+      }
+      view.tail.appendChild(rows[i].node);
+      view.tailRows++;
+    }
+    el.log.appendChild(frag);
+  }
+
+  function emptyLog() {
+    el.log.replaceChildren();
+    view.tail = null;
+    view.tailRows = 0;
+  }
+
   /** Removes the `n` oldest rows, counting the lines among them as dropped. */
   function dropRows(n) {
     if (n <= 0) return;
@@ -624,12 +673,14 @@
       }
     }
     if (n === rows.length) {
-      el.log.replaceChildren();
+      emptyLog();
     } else {
       const range = document.createRange();
       range.setStartBefore(rows[0].node);
       range.setEndAfter(rows[n - 1].node);
       range.deleteContents();
+      // Blocks the range emptied stay behind; the last one is never among them.
+      while (!el.log.firstElementChild.firstChild) el.log.firstElementChild.remove();
     }
     rows.splice(0, n);
     view.dropped += lines;
@@ -653,6 +704,8 @@
 
   function setFollow(on) {
     view.follow = on;
+    view.unseen = 0;
+    el.jump.textContent = "↓ Jump to end";
     show(el.jump, !on);
   }
 
@@ -674,7 +727,7 @@
   }
 
   function clearView() {
-    el.log.replaceChildren();
+    emptyLog();
     view.rows = [];
     view.dropped = 0;
     view.matches = 0;
@@ -817,7 +870,7 @@
     el.clear.addEventListener("click", clearView);
     el.jump.addEventListener("click", jumpToEnd);
     el.cap.addEventListener("change", () => setCap(el.cap.value));
-    el.status.addEventListener("click", reconnectNow);
+    el.status.addEventListener("click", () => reconnectNow(true));
     el.log.addEventListener("scroll", () => {
       const atEnd = el.log.scrollHeight - el.log.scrollTop - el.log.clientHeight <= END_SLACK;
       if (atEnd !== view.follow) setFollow(atEnd);
@@ -825,7 +878,7 @@
     new ResizeObserver(() => {
       if (view.follow) scrollToEnd();
     }).observe(el.log);
-    window.addEventListener("online", reconnectNow);
+    window.addEventListener("online", () => reconnectNow());
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden) reconnectNow();
     });

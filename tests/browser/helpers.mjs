@@ -29,15 +29,18 @@ const CHROMIUM_ARGS = [
 
 let browserPromise = null;
 
-/** One browser per test file, closed when the file's tests are done. */
+/** One browser per test file (or script), started on first use. */
 function browser() {
   browserPromise ??= chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   return browserPromise;
 }
 
-after(async () => {
+export async function closeBrowser() {
   if (browserPromise) await (await browserPromise).close();
-});
+  browserPromise = null;
+}
+
+let closeAfterTests = false;
 
 /** `/a b/c.log` -> `/a%20b/c.log`, as the page itself builds its links. */
 export function encodePath(p) {
@@ -137,6 +140,7 @@ export class Fixture {
   async page({ width = 1200, height = 700 } = {}) {
     this.context ??= await (await browser()).newContext({ viewport: { width, height } });
     const page = await this.context.newPage();
+    if (process.env.LOGVIEW_WEB_DIR) await serveAssetsFrom(page, process.env.LOGVIEW_WEB_DIR);
     page.on("pageerror", (err) => this.pageErrors.push(`pageerror: ${err.message}`));
     page.on("console", (msg) => {
       this.log.push(`[console.${msg.type()}] ${msg.text()}`);
@@ -153,10 +157,25 @@ export class Fixture {
 }
 
 /**
+ * For quick iteration on the page (or trying what the tests catch): LOGVIEW_WEB_DIR=src/web
+ * serves app.js and style.css from that directory instead of the ones built into the binary.
+ */
+async function serveAssetsFrom(page, dir) {
+  for (const [name, type] of [["app.js", "text/javascript"], ["style.css", "text/css"]]) {
+    const body = fs.readFileSync(path.resolve(REPO, dir, name), "utf8");
+    await page.route(`**/_logview/${name}`, (route) => route.fulfill({ contentType: type, body }));
+  }
+}
+
+/**
  * A test with a fresh fixture; fails if the page threw or broke its CSP even when the body
  * passed.
  */
 export function scenario(name, body, { timeout = 60000 } = {}) {
+  if (!closeAfterTests) {
+    closeAfterTests = true;
+    after(closeBrowser);
+  }
   test(name, { timeout }, async () => {
     const fx = new Fixture();
     try {

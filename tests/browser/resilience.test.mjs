@@ -76,7 +76,7 @@ scenario("the line cap holds under a fast writer", async (fx) => {
     fs.appendFileSync(file, lines.join("\n") + "\n");
   }
   const last = `${String(total).padStart(6, "0")} INFO request served in ${total % 97} ms`;
-  await waitFor(page, "the last line", (last) => document.querySelector("#log .line:last-child")?.textContent === last, last, 30000);
+  await waitFor(page, "the last line", (last) => document.querySelector("#log > :last-child > :last-child")?.textContent === last, last, 30000);
 
   const count = await page.$$eval("#log .line", (els) => els.length);
   assert.ok(count <= 500, `${count} lines kept with a cap of 500`);
@@ -111,7 +111,7 @@ scenario("rotation and truncation show marker lines and the new lines", async (f
   fs.appendFileSync(file, "new 2\n");
   await waitLineCount(page, 4);
   assert.deepEqual(await lineTexts(page), ["old 1", "old 2", "new 1", "new 2"]);
-  const order = await page.$$eval("#log > *", (els) => els.map((e) => (e.classList.contains("marker") ? "marker" : e.textContent)));
+  const order = await page.$$eval("#log .line, #log .marker", (els) => els.map((e) => (e.classList.contains("marker") ? "marker" : e.textContent)));
   assert.deepEqual(order, ["old 1", "old 2", "marker", "new 1", "new 2"]);
   assert.match(await page.textContent("#log .marker"), /rotated/);
 
@@ -144,10 +144,17 @@ scenario("scrolling up stops following; jump to end resumes it", async (fx) => {
   await page.mouse.move(600, 400);
   await page.mouse.wheel(0, -600);
   await waitFor(page, "the jump control", () => !document.getElementById("jump").hidden);
-  const top = await page.$eval("#log", (l) => l.scrollTop);
+  const lineInView = () => {
+    const r = document.getElementById("log").getBoundingClientRect();
+    return document.elementFromPoint(r.left + 40, r.top + r.height / 2)?.closest(".line")?.textContent;
+  };
+  const before = await page.evaluate(lineInView);
+  assert.match(before, /^line \d+$/);
   fs.appendFileSync(file, numbered(301, 310).join("\n") + "\n");
   await waitLineCount(page, 310);
-  assert.equal(await page.$eval("#log", (l) => l.scrollTop), top, "the view stays where the user put it");
+  assert.equal(await page.evaluate(lineInView), before, "the view stays where the user put it");
+  assert.ok(!(await page.evaluate(atEnd)));
+  assert.match(await page.textContent("#jump"), /\b10 new\b/);
 
   await page.click("#jump");
   await waitFor(page, "the view at the end again", atEnd);
@@ -162,4 +169,24 @@ scenario("scrolling up stops following; jump to end resumes it", async (fx) => {
   await page.keyboard.press("End");
   await waitFor(page, "the end after End", atEnd);
   assert.ok(!(await page.isVisible("#jump")));
+});
+
+scenario("a file replaced while the server was down shows a gap marker", async (fx) => {
+  const file = fx.write("replaced.log", numbered(1, 3).join("\n") + "\n");
+  const first = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(first, file));
+  await waitLive(page);
+  await waitLineCount(page, 3);
+  await first.stop();
+  await waitState(page, "reconnecting");
+  fs.renameSync(file, file + ".old");
+  fs.writeFileSync(file, "fresh 1\nfresh 2\n");
+  await fx.server({ port: first.port });
+  await waitFor(page, "the gap marker", () => document.querySelector("#log .marker.gap") !== null);
+  await waitLineCount(page, 5);
+  await waitLive(page);
+  assert.match(await page.textContent("#log .marker.gap"), /file changed while disconnected; some lines may be missing/);
+  const order = await page.$$eval("#log .line, #log .marker", (els) => els.map((e) => (e.classList.contains("marker") ? "marker" : e.textContent)));
+  assert.deepEqual(order, ["line 1", "line 2", "line 3", "marker", "fresh 1", "fresh 2"]);
 });

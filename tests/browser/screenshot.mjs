@@ -6,7 +6,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import { Fixture, REPO, waitFor, waitLive, encodePath } from "./helpers.mjs";
+import { Fixture, REPO, closeBrowser, waitFor, waitLive, encodePath } from "./helpers.mjs";
 
 const args = process.argv.slice(2);
 const dark = args.includes("--dark");
@@ -70,5 +70,5 @@ try {
   console.log(`wrote ${out}`);
 } finally {
   await fx.close();
+  await closeBrowser();
 }
-process.exit(0);
