@@ -351,7 +351,9 @@
     dropped: 0,
     seq: 0,
     matcher: null,
-    matches: 0,
+    /** Rows before this index still wait for the current filter (applied in slices). */
+    filterPos: 0,
+    filterJob: 0,
     raf: 0,
     filterTimer: 0,
   };
@@ -381,7 +383,7 @@
     document.title = `${baseName(info.path)} — logview`;
     Object.assign(view, {
       path: info.path, staged: [], queue: [], queuedLines: 0, rows: [], paused: false, waiting: 0,
-      follow: true, dropped: 0, seq: 0, matches: 0,
+      follow: true, dropped: 0, seq: 0, filterPos: 0,
     });
     emptyLog();
     setPaused(false);
@@ -402,6 +404,7 @@
     cancelAnimationFrame(view.raf);
     view.raf = 0;
     clearTimeout(view.filterTimer);
+    clearTimeout(view.filterJob);
   }
 
   // ---------------------------------------------------------------- connection
@@ -657,6 +660,7 @@
     el.log.replaceChildren();
     view.tail = null;
     view.tailRows = 0;
+    view.filterPos = 0;
   }
 
   /** Removes the `n` oldest rows, counting the lines among them as dropped. */
@@ -666,12 +670,8 @@
     n = Math.min(n, rows.length);
     if (n === 0) return;
     let lines = 0;
-    for (let i = 0; i < n; i++) {
-      if (rows[i].line) {
-        lines++;
-        if (rows[i].hit) view.matches--;
-      }
-    }
+    for (let i = 0; i < n; i++) if (rows[i].line) lines++;
+    view.filterPos = Math.max(0, view.filterPos - n);
     if (n === rows.length) {
       emptyLog();
     } else {
@@ -730,7 +730,6 @@
     emptyLog();
     view.rows = [];
     view.dropped = 0;
-    view.matches = 0;
     updateDropped();
     updateFilterCount();
     jumpToEnd();
@@ -780,10 +779,26 @@
     el.filter.title = error ? `Invalid regular expression: ${error}` : "";
     view.matcher = matcher;
     el.log.classList.toggle("filtered", !!matcher);
-    view.matches = 0;
-    for (const row of view.rows) if (row.line) filterRow(row);
+    clearTimeout(view.filterJob);
+    view.filterPos = view.rows.length;
+    filterSlice();
+  }
+
+  /**
+   * Re-filters the shown rows, newest first, a few milliseconds at a time so that typing and
+   * new lines are not held up by a large view. Rows added meanwhile are filtered on arrival.
+   */
+  function filterSlice() {
+    view.filterJob = 0;
+    const deadline = performance.now() + 10;
+    while (view.filterPos > 0) {
+      const row = view.rows[--view.filterPos];
+      if (row.line) filterRow(row);
+      if (view.filterPos % 64 === 0 && performance.now() > deadline) break;
+    }
     updateFilterCount();
     if (view.follow) scrollToEnd();
+    if (view.filterPos > 0) view.filterJob = setTimeout(filterSlice, 0);
   }
 
   /** Shows or hides one line for the current filter and marks what matched. */
@@ -801,7 +816,6 @@
       row.hit = true;
     }
     row.node.classList.toggle("miss", !row.hit);
-    if (row.hit) view.matches++;
   }
 
   /** Wraps every match inside the text nodes of `root` in a <mark>; true if any. */
@@ -841,8 +855,14 @@
       el.filterCount.textContent = "";
       return;
     }
-    const total = view.rows.reduce((n, r) => n + (r.line ? 1 : 0), 0);
-    el.filterCount.textContent = `${formatCount(view.matches)} of ${formatCount(total)}`;
+    let total = 0;
+    let hits = 0;
+    for (const r of view.rows) {
+      if (!r.line) continue;
+      total++;
+      if (r.hit) hits++;
+    }
+    el.filterCount.textContent = `${formatCount(hits)} of ${formatCount(total)}`;
   }
 
   // ---------------------------------------------------------------- viewer controls

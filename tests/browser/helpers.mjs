@@ -115,8 +115,13 @@ function spawnServer(id, root, port, args, log) {
  * test fails.
  */
 export class Fixture {
-  constructor() {
-    this.root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), "logview-browser-")));
+  /** `root`: a fixed directory to use (emptied first) instead of a fresh temporary one. */
+  constructor(root = null) {
+    if (root) {
+      fs.rmSync(root, { recursive: true, force: true });
+      fs.mkdirSync(root, { recursive: true });
+    }
+    this.root = fs.realpathSync(root ?? fs.mkdtempSync(path.join(os.tmpdir(), "logview-browser-")));
     this.log = [];
     this.servers = [];
     this.pageErrors = [];
