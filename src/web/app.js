@@ -339,7 +339,6 @@
     path: null,
     staged: [],
     queue: [],
-    queuedLines: 0,
     rows: [],
     tail: null,
     tailRows: 0,
@@ -382,7 +381,7 @@
     setWhere(info.path, info.parent);
     document.title = `${baseName(info.path)} — logview`;
     Object.assign(view, {
-      path: info.path, staged: [], queue: [], queuedLines: 0, rows: [], paused: false, waiting: 0,
+      path: info.path, staged: [], queue: [], rows: [], paused: false, waiting: 0,
       follow: true, dropped: 0, seq: 0, filterPos: 0,
     });
     emptyLog();
@@ -509,7 +508,7 @@
     return { kind: "marker", type, text, t: Date.now() };
   }
 
-  async function onClose(e, gen) {
+  function onClose(e, gen) {
     // Lines without their position are dropped: a resume sends them again.
     view.staged = [];
     conn.ws = null;
@@ -571,10 +570,7 @@
 
   function enqueue(item) {
     view.queue.push(item);
-    if (item.kind === "line") {
-      view.queuedLines++;
-      if (view.paused) view.waiting++;
-    }
+    if (item.kind === "line" && view.paused) view.waiting++;
     // Frames may not run (paused, hidden tab): never hold much more than the cap.
     if (view.queue.length > 2 * view.cap) trimQueue(view.queue.length - view.cap);
     if (view.paused) updatePending();
@@ -583,9 +579,7 @@
 
   function trimQueue(n) {
     const cut = view.queue.splice(0, n);
-    const lines = cut.filter((i) => i.kind === "line").length;
-    view.queuedLines -= lines;
-    view.dropped += lines;
+    view.dropped += cut.filter((i) => i.kind === "line").length;
     updateDropped();
   }
 
@@ -600,7 +594,6 @@
     if (view.queue.length > view.cap) trimQueue(view.queue.length - view.cap);
     const items = view.queue;
     view.queue = [];
-    view.queuedLines = 0;
     const added = items.map(makeRow);
     dropRows(view.rows.length + added.length - view.cap);
     appendRows(added);
