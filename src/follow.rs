@@ -186,6 +186,11 @@ impl Follower {
         self.lines.clear();
     }
 
+    /// The (canonical) path being followed.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Ends the history: a final line without `\n` is emitted as a complete line.
     pub fn flush_partial(&mut self, sink: &mut dyn FnMut(&[u8])) {
         self.lines.flush(sink);

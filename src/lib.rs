@@ -14,3 +14,4 @@ pub mod router;
 pub mod sandbox;
 pub mod server;
 pub mod session;
+pub mod watch;

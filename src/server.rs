@@ -12,6 +12,7 @@ use log::{error, info, warn};
 use crate::config::Config;
 use crate::router;
 use crate::sandbox::Sandbox;
+use crate::watch::Watches;
 
 /// Stack per connection thread: sessions keep their buffers on the heap.
 const STACK: usize = 256 * 1024;
@@ -22,6 +23,7 @@ const MAX_PENDING: usize = 128;
 pub struct Shared {
     pub config: Config,
     pub sandbox: Arc<Sandbox>,
+    pub watches: Arc<Watches>,
     clients: AtomicUsize,
     connections: AtomicUsize,
 }
@@ -40,6 +42,7 @@ pub fn run(config: Config) -> io::Result<()> {
     let shared = Arc::new(Shared {
         sandbox: Arc::new(Sandbox::new(config.roots.clone())),
         config,
+        watches: Arc::new(Watches::default()),
         clients: AtomicUsize::new(0),
         connections: AtomicUsize::new(0),
     });

@@ -20,17 +20,14 @@ use crate::refusal::Refusal;
 use crate::render::{Format, Renderer};
 use crate::router::Upgrade;
 use crate::server::{Shared, Slot};
+use crate::watch::{IDLE_CHECK, Watch};
 
 /// Bytes of rendered lines gathered before a frame is sent.
 pub const FRAME_TARGET: usize = 64 * 1024;
 /// Most bytes tungstenite may hold for a client that is not reading.
 pub const MAX_WRITE_BUFFER: usize = 1024 * 1024;
-/// Fastest poll, used while a file is busy.
-const POLL_BUSY: Duration = Duration::from_millis(5);
-/// How long a file counts as busy after its last line.
-const BUSY_FOR: Duration = Duration::from_secs(1);
-/// Longest sleep between looks at the client (its Close frames and pongs).
-const CLIENT_CHECK: Duration = Duration::from_millis(100);
+/// A follower reads its file at least this often even without news from its watch.
+const SAFETY_POLL: Duration = Duration::from_secs(2);
 /// A client that cannot take one frame within this time has stopped reading and is dropped.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing handshake may take.
@@ -169,18 +166,12 @@ pub fn run(
         ws: WebSocket::from_partially_read(stream, rest, Role::Server, Some(ws_config())),
         renderer: Renderer::new(p.format),
         follower: up.follower,
-        frame: String::with_capacity(FRAME_TARGET),
+        frame: String::new(),
         meta: p.meta,
         lines: 0,
-        last_data: Instant::now(),
         last_seen: Instant::now(),
     };
-    let ending = s.drive(
-        &up.params,
-        up.opening,
-        shared.config.heartbeat,
-        shared.config.poll_max,
-    );
+    let ending = s.drive(&up.params, up.opening, shared);
     let ending = ending.err().unwrap_or(Ending::ClientClosed);
     s.finish(&ending);
     info!(
@@ -198,19 +189,12 @@ struct Session {
     frame: String,
     meta: bool,
     lines: u64,
-    last_data: Instant,
     last_seen: Instant,
 }
 
 impl Session {
     /// Sends the history, then follows if asked; returns only through an [`Ending`].
-    fn drive(
-        &mut self,
-        p: &Params,
-        opening: Opening,
-        heartbeat: Duration,
-        poll_max: Duration,
-    ) -> Result<(), Ending> {
+    fn drive(&mut self, p: &Params, opening: Opening, shared: &Shared) -> Result<(), Ending> {
         match opening {
             Opening::Resumed => self.event("resumed")?,
             Opening::Gap => self.event("gap")?,
@@ -227,26 +211,28 @@ impl Session {
         if !p.tail {
             return Err(Ending::EndOfHistory);
         }
-        self.follow(heartbeat, poll_max)
+        let watch = shared
+            .watches
+            .subscribe(self.follower.path(), shared.config.poll_max);
+        self.follow(&watch, shared.config.heartbeat)
     }
 
-    /// The follow loop: polls come fast while the file is busy and back off to `poll_max`
-    /// when it is idle; between polls the thread sleeps, checking the client on each turn.
-    fn follow(&mut self, heartbeat: Duration, poll_max: Duration) -> Result<(), Ending> {
-        let mut interval = POLL_BUSY;
-        let mut next_poll = Instant::now();
+    /// The follow loop: the thread sleeps on the file's shared watch and reads the file only
+    /// when the watch saw it change (or lines are backed up), waking at least every
+    /// [`IDLE_CHECK`] to look at its client and heartbeat, and to poll anyway now and then in
+    /// case the watcher could not run.
+    fn follow(&mut self, watch: &Watch, heartbeat: Duration) -> Result<(), Ending> {
         let mut last_ping = Instant::now();
-        let mut backlog = false;
+        let mut polled = watch.generation();
+        let mut backlog = true;
+        let mut last_poll = Instant::now();
         loop {
             self.read_client()?;
-            if backlog || Instant::now() >= next_poll {
+            let now = watch.generation();
+            if now != polled || backlog || last_poll.elapsed() >= SAFETY_POLL {
+                polled = now;
                 backlog = self.pump()?;
-                interval = if self.last_data.elapsed() < BUSY_FOR {
-                    POLL_BUSY
-                } else {
-                    (interval * 2).min(poll_max)
-                };
-                next_poll = Instant::now() + interval;
+                last_poll = Instant::now();
             }
             if last_ping.elapsed() >= heartbeat {
                 self.send(Message::Ping(Default::default()))?;
@@ -256,11 +242,8 @@ impl Session {
                 return Err(Ending::HeartbeatTimeout);
             }
             if !backlog {
-                std::thread::sleep(
-                    next_poll
-                        .saturating_duration_since(Instant::now())
-                        .min(CLIENT_CHECK),
-                );
+                let until_ping = heartbeat.saturating_sub(last_ping.elapsed());
+                watch.wait(polled, until_ping.min(IDLE_CHECK));
             }
         }
     }
@@ -269,15 +252,11 @@ impl Session {
     /// more lines may be waiting.
     fn pump(&mut self) -> Result<bool, Ending> {
         loop {
-            let before = self.lines;
             let (r, f, n) = (&mut self.renderer, &mut self.frame, &mut self.lines);
             let poll = self.follower.poll(&mut |line| {
                 r.line(line, f);
                 *n += 1;
             })?;
-            if self.lines != before {
-                self.last_data = Instant::now();
-            }
             match poll {
                 Poll::Data if self.frame.len() < FRAME_TARGET => continue,
                 Poll::Data => {
@@ -307,7 +286,7 @@ impl Session {
         if self.frame.is_empty() {
             return Ok(());
         }
-        let text = std::mem::replace(&mut self.frame, String::with_capacity(FRAME_TARGET));
+        let text = std::mem::take(&mut self.frame);
         self.send(Message::text(text))?;
         if self.meta {
             self.event("pos")?;
