@@ -92,3 +92,21 @@ scenario("a directory that vanished shows the server's reason", async (fx) => {
   await waitFor(page, "the refusal", () => document.getElementById("error").textContent === "404 no such file");
   assert.ok(await page.isVisible("#error"));
 });
+
+scenario("names that need percent-encoding open from the list and as deep links", async (fx) => {
+  const name = "a b#c?d%e é&+.log";
+  const file = fx.write(`odd dir %/${name}`, "odd but fine\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(server.url);
+  await page.click("#files a:text-is('odd dir %/')");
+  await waitEntries(page, "the odd directory", [name]);
+  await page.click(`#files a:text-is('${name}')`);
+  await waitFor(page, "the line", () => document.querySelector("#log .line")?.textContent === "odd but fine");
+  assert.equal(await page.textContent("#where"), file);
+  assert.ok((await page.title()).includes(name));
+  await page.reload();
+  await waitLive(page);
+  await waitFor(page, "the line after a reload", () => document.querySelector("#log .line")?.textContent === "odd but fine");
+  assert.equal(decodeURIComponent(new URL(page.url()).pathname.split("/").pop()), name);
+});
