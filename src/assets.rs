@@ -11,4 +11,15 @@ pub fn get(name: &str) -> Option<(&'static str, &'static str)> {
 }
 
 /// The single page: file list at `/` and directories, the viewer at a file's path.
-pub const PAGE: &str = include_str!("web/index.html");
+const PAGE: &str = include_str!("web/index.html");
+
+/// The page for a server under `base` (`""` or a validated `/prefix`): asset links carry the
+/// prefix and a `logview-base` meta tag tells the script where the server lives.
+pub fn page(base: &str) -> String {
+    PAGE.replace("\"/_logview/", &format!("\"{base}/_logview/"))
+        .replacen(
+            "<head>",
+            &format!("<head>\n<meta name=\"logview-base\" content=\"{base}\">"),
+            1,
+        )
+}

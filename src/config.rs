@@ -8,13 +8,17 @@ use std::ffi::OsString;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
+
+use crate::auth::Auth;
 
 pub const HELP: &str = "\
 logview: watch log files live in a browser or over WebSocket
 
 USAGE:
   logview [OPTIONS] [ROOT]...
+  logview hash-password USER    read a password on standard input, print USER:HASH
 
 ARGS:
   ROOT                    a directory (or single file) that may be viewed; repeatable;
@@ -29,6 +33,11 @@ OPTIONS:
       --allow-origin URL  extra browser Origin allowed to connect (repeatable)
       --max-line-bytes N  longer lines are cut to N bytes (default 1048576)
       --poll-ms MS        slowest file poll interval when a file is idle (default 200)
+      --auth-file FILE    require HTTP Basic authentication; FILE holds USER:HASH lines made
+                          by `logview hash-password` (LOGVIEW_AUTH may hold them instead)
+      --no-auth           allow a non-loopback --bind without authentication
+      --base-path PATH    serve everything under PATH (e.g. /logs) behind a reverse proxy
+      --trust-proxy       take the client address from X-Forwarded-For (logs, rate limits)
   -h, --help              print this help
   -V, --version           print the version
 
@@ -48,12 +57,19 @@ pub struct Config {
     pub allow_origins: Vec<String>,
     pub max_line: usize,
     pub poll_max: Duration,
+    /// Users allowed in, when authentication is on.
+    pub auth: Option<Arc<Auth>>,
+    /// URL prefix without a trailing slash (`""` when none).
+    pub base_path: String,
+    pub trust_proxy: bool,
 }
 
 /// What the command line asked for.
 #[derive(Debug)]
 pub enum Command {
     Serve(Config),
+    /// Print `USER:HASH` for a password read on standard input.
+    HashPassword(String),
     Help,
     Version,
 }
@@ -88,8 +104,18 @@ impl From<pico_args::Error> for ArgError {
     }
 }
 
-/// Parses the arguments after the program name.
-pub fn parse(args: Vec<OsString>) -> Result<Command, ArgError> {
+/// Parses the arguments after the program name; `env_auth` is `LOGVIEW_AUTH`.
+pub fn parse(args: Vec<OsString>, env_auth: Option<String>) -> Result<Command, ArgError> {
+    if args.first().is_some_and(|a| a == "hash-password") {
+        return match &args[1..] {
+            [user] if !user.is_empty() && !user.to_string_lossy().contains(':') => {
+                Ok(Command::HashPassword(user.to_string_lossy().into_owned()))
+            }
+            _ => Err(ArgError::Invalid(
+                "usage: logview hash-password USER (no ':')".into(),
+            )),
+        };
+    }
     let mut p = pico_args::Arguments::from_vec(args);
     if p.contains(["-h", "--help"]) {
         return Ok(Command::Help);
@@ -106,6 +132,10 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, ArgError> {
     let max_line: usize = p.opt_value_from_str("--max-line-bytes")?.unwrap_or(1 << 20);
     let poll_ms: u64 = p.opt_value_from_str("--poll-ms")?.unwrap_or(200);
     let origins: Vec<String> = p.values_from_str("--allow-origin")?;
+    let auth_file: Option<PathBuf> = p.opt_value_from_str("--auth-file")?;
+    let no_auth = p.contains("--no-auth");
+    let trust_proxy = p.contains("--trust-proxy");
+    let base_path: Option<String> = p.opt_value_from_str("--base-path")?;
     let mut roots: Vec<OsString> = Vec::new();
     for arg in p.finish() {
         if arg.to_string_lossy().starts_with('-') && arg != "-" {
@@ -123,6 +153,13 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, ArgError> {
             "--max-line-bytes must be at least 256".into(),
         ));
     }
+    let auth = load_auth(auth_file, env_auth)?;
+    if auth.is_none() && !no_auth && !bind.ip().is_loopback() {
+        return Err(ArgError::Invalid(format!(
+            "refusing to serve {bind} without authentication: give --auth-file (or LOGVIEW_AUTH), \
+             or --no-auth if something in front of logview authenticates"
+        )));
+    }
     Ok(Command::Serve(Config {
         roots: canonical_roots(roots)?,
         bind,
@@ -135,7 +172,41 @@ pub fn parse(args: Vec<OsString>) -> Result<Command, ArgError> {
             .collect::<Result<_, _>>()?,
         max_line,
         poll_max: Duration::from_millis(poll_ms),
+        auth,
+        base_path: parse_base_path(base_path.as_deref().unwrap_or(""))?,
+        trust_proxy,
     }))
+}
+
+fn load_auth(file: Option<PathBuf>, env: Option<String>) -> Result<Option<Arc<Auth>>, ArgError> {
+    let auth = match (file, env) {
+        (Some(f), _) => Auth::load(&f),
+        (None, Some(text)) if !text.trim().is_empty() => Auth::parse(&text, "LOGVIEW_AUTH"),
+        _ => return Ok(None),
+    };
+    auth.map(|a| Some(Arc::new(a))).map_err(ArgError::Invalid)
+}
+
+/// `/logs/` → `/logs`; `/` or empty → no prefix. Only plain path characters are allowed.
+pub fn parse_base_path(s: &str) -> Result<String, ArgError> {
+    let trimmed = s.trim_end_matches('/');
+    let plain = |seg: &str| {
+        !seg.is_empty()
+            && seg != "."
+            && seg != ".."
+            && seg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-._~".contains(c))
+    };
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    if !trimmed.starts_with('/') || !trimmed[1..].split('/').all(plain) {
+        return Err(ArgError::Invalid(format!(
+            "--base-path '{s}' must look like /logs"
+        )));
+    }
+    Ok(trimmed.to_string())
 }
 
 fn canonical_roots(args: Vec<OsString>) -> Result<Vec<PathBuf>, ArgError> {
@@ -176,7 +247,7 @@ mod tests {
     }
 
     fn serve(list: &[&str]) -> Config {
-        match parse(args(list)).expect("parses") {
+        match parse(args(list), None).expect("parses") {
             Command::Serve(c) => c,
             other => panic!("expected Serve, got {other:?}"),
         }
@@ -198,6 +269,7 @@ mod tests {
     #[test]
     fn options_and_roots() {
         let c = serve(&[
+            "--no-auth",
             "-b",
             "0.0.0.0:9000",
             "-n",
@@ -222,30 +294,70 @@ mod tests {
         assert_eq!(c.roots.len(), 1, "duplicate roots collapse");
     }
 
+    fn parse_(a: Vec<OsString>) -> Result<Command, ArgError> {
+        parse(a, None)
+    }
+
+    #[test]
+    fn base_path_auth_and_subcommand() {
+        assert_eq!(parse_base_path("/logs/").unwrap(), "/logs");
+        assert_eq!(parse_base_path("/").unwrap(), "");
+        assert_eq!(parse_base_path("/a/b-c_1").unwrap(), "/a/b-c_1");
+        for bad in ["logs", "/a/../b", "/a b", "/a?x", "/a%2f"] {
+            assert!(parse_base_path(bad).is_err(), "{bad}");
+        }
+        assert!(matches!(
+            parse_(args(&["-b", "0.0.0.0:0"])),
+            Err(ArgError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse_(args(&["-b", "0.0.0.0:0", "--no-auth"])),
+            Ok(Command::Serve(_))
+        ));
+        assert!(matches!(
+            parse_(args(&["--auth-file", "/no/such"])),
+            Err(ArgError::Invalid(_))
+        ));
+        assert!(matches!(
+            parse(args(&["-b", "0.0.0.0:0"]), Some("x".into())),
+            Err(ArgError::Invalid(_))
+        ));
+        assert!(
+            matches!(parse_(args(&["hash-password", "al"])), Ok(Command::HashPassword(u)) if u == "al")
+        );
+        assert!(matches!(
+            parse_(args(&["hash-password", "a:b"])),
+            Err(ArgError::Invalid(_))
+        ));
+    }
+
     #[test]
     fn errors() {
         assert!(matches!(
-            parse(args(&["--bogus"])),
+            parse_(args(&["--bogus"])),
             Err(ArgError::Unknown(_))
         ));
-        assert!(matches!(parse(args(&["-n", "x"])), Err(ArgError::Parse(_))));
         assert!(matches!(
-            parse(args(&["--bind", "localhost"])),
+            parse_(args(&["-n", "x"])),
             Err(ArgError::Parse(_))
         ));
         assert!(matches!(
-            parse(args(&["/no/such/dir"])),
+            parse_(args(&["--bind", "localhost"])),
+            Err(ArgError::Parse(_))
+        ));
+        assert!(matches!(
+            parse_(args(&["/no/such/dir"])),
             Err(ArgError::Root(..))
         ));
         assert!(matches!(
-            parse(args(&["--heartbeat", "0"])),
+            parse_(args(&["--heartbeat", "0"])),
             Err(ArgError::Invalid(_))
         ));
         assert!(matches!(
-            parse(args(&["--allow-origin", "ftp://x"])),
+            parse_(args(&["--allow-origin", "ftp://x"])),
             Err(ArgError::Invalid(_))
         ));
-        assert!(matches!(parse(args(&["-h"])), Ok(Command::Help)));
-        assert!(matches!(parse(args(&["--version"])), Ok(Command::Version)));
+        assert!(matches!(parse_(args(&["-h"])), Ok(Command::Help)));
+        assert!(matches!(parse_(args(&["--version"])), Ok(Command::Version)));
     }
 }

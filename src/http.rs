@@ -161,10 +161,16 @@ impl Response {
             extra: Vec::new(),
             body: format!("{r}\n").into_bytes(),
         };
-        if let Refusal::Method(_) = r {
-            resp.extra.push(("Allow", "GET".into()));
+        match r {
+            Refusal::Method(_) => resp.extra.push(("Allow", "GET".into())),
+            Refusal::Unauthorized | Refusal::BadCredentials => resp.extra.push((
+                "WWW-Authenticate",
+                r#"Basic realm="logview", charset="UTF-8""#.into(),
+            )),
+            Refusal::TooManyAttempts(secs) => resp.extra.push(("Retry-After", secs.to_string())),
+            _ => {}
         }
-        resp
+        resp.with("Cache-Control", "no-store")
     }
 
     pub fn with(mut self, name: &'static str, value: impl Into<String>) -> Self {

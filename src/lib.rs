@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod assets;
+pub mod auth;
 pub mod config;
 pub mod follow;
 pub mod http;

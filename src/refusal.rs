@@ -27,6 +27,14 @@ pub enum Refusal {
     /// The Host header names neither a loopback address (when bound to loopback) nor an
     /// allowed origin: a DNS-rebinding attempt.
     BadHost,
+    /// Authentication is on and the request carries no credentials.
+    Unauthorized,
+    /// The credentials are wrong (unknown user, wrong password, unreadable header).
+    BadCredentials,
+    /// Too many failed attempts from this address: retry after this many seconds.
+    TooManyAttempts(u64),
+    /// The path is outside `--base-path`.
+    OutsideBase,
     /// `--max-clients` WebSocket sessions (or too many pending handshakes) are already open.
     Busy,
 }
@@ -39,7 +47,9 @@ impl Refusal {
             Refusal::HeadTooLarge => (431, "Request Header Fields Too Large"),
             Refusal::Forbidden(_) | Refusal::BadOrigin(_) | Refusal::BadHost => (403, "Forbidden"),
             Refusal::Timeout => (408, "Request Timeout"),
-            Refusal::NotFound => (404, "Not Found"),
+            Refusal::NotFound | Refusal::OutsideBase => (404, "Not Found"),
+            Refusal::Unauthorized | Refusal::BadCredentials => (401, "Unauthorized"),
+            Refusal::TooManyAttempts(_) => (429, "Too Many Requests"),
             Refusal::Method(_) => (405, "Method Not Allowed"),
             Refusal::Busy => (503, "Service Unavailable"),
         }
@@ -55,6 +65,10 @@ impl fmt::Display for Refusal {
             Refusal::HeadTooLarge => f.write_str("request head too large"),
             Refusal::Forbidden(why) => write!(f, "forbidden: {why}"),
             Refusal::NotFound => f.write_str("no such file"),
+            Refusal::OutsideBase => f.write_str("not found"),
+            Refusal::Unauthorized => f.write_str("authentication required"),
+            Refusal::BadCredentials => f.write_str("wrong user name or password"),
+            Refusal::TooManyAttempts(_) => f.write_str("too many failed attempts, try again later"),
             Refusal::BadOrigin(_) => f.write_str("forbidden: cross-origin WebSocket refused"),
             Refusal::Method(_) => f.write_str("method not allowed: only GET is served"),
             Refusal::Timeout => f.write_str("request head not received in time"),

@@ -51,51 +51,94 @@ pub fn serve(slot: Slot, mut stream: TcpStream, peer: SocketAddr) {
     let (req, rest) = match http::read_request(&mut stream, Instant::now() + HANDSHAKE_TIMEOUT) {
         Ok(r) => r,
         Err(ReadError::Closed) => return debug!("{peer} closed before a request"),
-        Err(ReadError::Timeout) => return refuse(&mut stream, peer, "-", &Refusal::Timeout),
-        Err(ReadError::Refused(r)) => return refuse(&mut stream, peer, "-", &r),
+        Err(ReadError::Timeout) => {
+            return refuse(&mut stream, &peer.to_string(), "-", &Refusal::Timeout);
+        }
+        Err(ReadError::Refused(r)) => return refuse(&mut stream, &peer.to_string(), "-", &r),
     };
-    match route(&shared, &req) {
+    let client = Client::of(&shared, &req, peer);
+    match route(&shared, &req, &client) {
         Ok(Route::Respond(resp)) => {
-            debug!("{peer} GET {:?} {}", req.path, resp.status.0);
+            debug!("{} GET {:?} {}", client.who, req.path, resp.status.0);
             let _ = resp.write_to(&mut stream);
         }
         Ok(Route::Upgrade(up)) => match slot.client() {
-            Some(client) => session::run(stream, rest, *up, &shared, peer, client),
-            None => refuse(&mut stream, peer, &req.path, &Refusal::Busy),
+            Some(place) => session::run(stream, rest, *up, &shared, &client.who, place),
+            None => refuse(&mut stream, &client.who, &req.path, &Refusal::Busy),
         },
-        Err(r) => refuse(&mut stream, peer, &req.path, &r),
+        Err(r) => refuse(&mut stream, &client.who, &req.path, &r),
     }
 }
 
-fn refuse(stream: &mut TcpStream, peer: SocketAddr, path: &str, r: &Refusal) {
+/// Who is asking: the address used for rate limits, and how logs name it.
+struct Client {
+    ip: IpAddr,
+    who: String,
+}
+
+impl Client {
+    /// With `--trust-proxy`, the last address in `X-Forwarded-For` (the one the proxy saw).
+    fn of(shared: &Shared, req: &Request, peer: SocketAddr) -> Client {
+        let forwarded = req
+            .header("x-forwarded-for")
+            .filter(|_| shared.config.trust_proxy)
+            .and_then(|h| h.rsplit(',').next())
+            .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
+        match forwarded {
+            Some(ip) => Client {
+                ip,
+                who: format!("{ip} (via {peer})"),
+            },
+            None => Client {
+                ip: peer.ip(),
+                who: peer.to_string(),
+            },
+        }
+    }
+}
+
+fn refuse(stream: &mut TcpStream, who: &str, path: &str, r: &Refusal) {
     let detail = match r {
         Refusal::BadOrigin(o) => format!(" (origin {o:?})"),
         Refusal::Method(m) => format!(" (method {m:?})"),
         _ => String::new(),
     };
-    info!("refused {peer} {path:?}: {} {r}{detail}", r.status().0);
+    info!("refused {who} {path:?}: {} {r}{detail}", r.status().0);
     let _ = Response::refusal(r).write_to(stream);
 }
 
-fn route(shared: &Shared, req: &Request) -> Result<Route, Refusal> {
+fn route(shared: &Shared, req: &Request, client: &Client) -> Result<Route, Refusal> {
     if req.method != "GET" {
         return Err(Refusal::Method(req.method.clone()));
     }
     check_host(shared, req)?;
-    if req.header_has("upgrade", "websocket") {
-        return upgrade(shared, req).map(|u| Route::Upgrade(Box::new(u)));
+    if let Some(auth) = &shared.config.auth {
+        auth.check(req.header("authorization"), client.ip)?;
     }
-    if let Some(name) = req.path.strip_prefix(PREFIX) {
+    let path = strip_base(&shared.config.base_path, &req.path)?;
+    if req.header_has("upgrade", "websocket") {
+        return upgrade(shared, req, path).map(|u| Route::Upgrade(Box::new(u)));
+    }
+    if let Some(name) = path.strip_prefix(PREFIX) {
         return internal(shared, req, name).map(Route::Respond);
     }
-    if req.path != "/" {
-        shared.sandbox.resolve(&req.path)?;
+    if path != "/" {
+        shared.sandbox.resolve(path)?;
     }
-    Ok(Route::Respond(page()))
+    Ok(Route::Respond(page(&shared.config.base_path)))
 }
 
-fn page() -> Response {
-    Response::ok("text/html; charset=utf-8", assets::PAGE)
+/// The request path inside `--base-path` (`/` for the base itself).
+fn strip_base<'a>(base: &str, path: &'a str) -> Result<&'a str, Refusal> {
+    match path.strip_prefix(base) {
+        Some("") => Ok("/"),
+        Some(rest) if rest.starts_with('/') => Ok(rest),
+        _ => Err(Refusal::OutsideBase),
+    }
+}
+
+fn page(base: &str) -> Response {
+    Response::ok("text/html; charset=utf-8", assets::page(base))
         .with("Content-Security-Policy", PAGE_CSP)
         .with("X-Frame-Options", "DENY")
         .with("Cache-Control", "no-cache")
@@ -140,7 +183,7 @@ fn check_host(shared: &Shared, req: &Request) -> Result<(), Refusal> {
     }
 }
 
-fn upgrade(shared: &Shared, req: &Request) -> Result<Upgrade, Refusal> {
+fn upgrade(shared: &Shared, req: &Request, path: &str) -> Result<Upgrade, Refusal> {
     let key = req
         .header("sec-websocket-key")
         .filter(|k| k.len() == 24)
@@ -151,7 +194,7 @@ fn upgrade(shared: &Shared, req: &Request) -> Result<Upgrade, Refusal> {
     }
     check_origin(shared, req)?;
     let params = params(shared, req)?;
-    let Target::File(path) = shared.sandbox.resolve(&req.path)? else {
+    let Target::File(path) = shared.sandbox.resolve(path)? else {
         return Err(Refusal::Forbidden("not a regular file"));
     };
     let (sb, max) = (shared.sandbox.clone(), shared.config.max_line);

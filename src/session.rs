@@ -6,7 +6,7 @@
 //! heartbeat intervals is closed; every session ends with one log line saying why.
 
 use std::io::{self, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use log::info;
@@ -142,7 +142,7 @@ pub fn run(
     rest: Vec<u8>,
     up: Upgrade,
     shared: &Shared,
-    peer: SocketAddr,
+    peer: &str,
     _client: Slot,
 ) {
     let accept = tungstenite::handshake::derive_accept_key(up.key.as_bytes());

@@ -7,7 +7,9 @@
 "use strict";
 
 (() => {
-  const API = "/_logview/api/list";
+  /** The server's URL prefix (`--base-path`), from the meta tag the server fills in. */
+  const BASE = (document.querySelector('meta[name="logview-base"]') || {}).content || "";
+  const API = BASE + "/_logview/api/list";
   const DEFAULT_CAP = 10000;
   const MIN_CAP = 10;
   const MAX_CAP = 1000000;
@@ -51,6 +53,9 @@
 
   /** Decodes a URL path into a file system path, or null when it is malformed. */
   function decodePath(pathname) {
+    if (BASE && (pathname === BASE || pathname.startsWith(BASE + "/"))) {
+      pathname = pathname.slice(BASE.length);
+    }
     try {
       const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
       return "/" + parts.join("/");
@@ -61,8 +66,8 @@
 
   /** The page URL of a file system path (each segment percent-encoded). */
   function hrefFor(path) {
-    if (!path) return "/";
-    return "/" + path.split("/").filter(Boolean).map(encodeURIComponent).join("/");
+    if (!path) return BASE + "/";
+    return BASE + "/" + path.split("/").filter(Boolean).map(encodeURIComponent).join("/");
   }
 
   function baseName(path) {
@@ -929,5 +934,6 @@
   interceptLinks(el.top);
   document.addEventListener("keydown", onKey);
   window.addEventListener("popstate", route);
+  el.home.href = hrefFor(null);
   route();
 })();
