@@ -3,7 +3,7 @@ ROOT ?= /var/log
 BIND ?= 127.0.0.1:8765
 TARGET ?= x86_64-unknown-linux-gnu
 
-.PHONY: run build test test-rust test-browser lint static bench clean
+.PHONY: run build test test-rust test-browser lint static bench fuzz clean
 
 run:
 	cargo build --release
@@ -20,6 +20,10 @@ lint:
 	cargo clippy --all-targets -- -D warnings
 
 test-rust:
+	@[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || printf '%s\n' \
+	  '==================================================================' \
+	  'SKIPPING the nginx TLS proxy test: nginx not found (apt-get install nginx)' \
+	  '==================================================================' >&2
 	cargo test
 
 test-browser:
@@ -33,6 +37,12 @@ static:
 	RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --target $(TARGET)
 	@file target/$(TARGET)/release/logview
 	@ls -l target/$(TARGET)/release/logview | awk '{print "static binary: " $$5 " bytes"}'
+
+# Each fuzz target for FUZZ_SECS seconds (default 60), one after another; needs nightly.
+fuzz:
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	cd fuzz && for t in http_head sandbox_path render_html lines_split; do \
+	  mkdir -p corpus/$$t && cargo +nightly fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$${FUZZ_SECS:-60} -jobs=1 -workers=1 || exit 1; done
 
 clean:
 	cargo clean

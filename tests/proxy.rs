@@ -1,0 +1,230 @@
+//! Behind a real nginx with TLS and a base path: the shipped example configuration
+//! (`docs/nginx-logview.conf`) is run with a self-signed certificate made here, and a file is
+//! streamed through it over wss:// with credentials, as a deployment would.
+//! Without nginx the test says so and passes, unless LOGVIEW_REQUIRE_NGINX=1 (CI).
+mod support;
+use data_encoding::BASE64;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::*;
+use tungstenite::client::IntoClientRequest;
+
+fn nginx() -> Option<PathBuf> {
+    ["/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists())
+}
+
+struct Nginx(Child);
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn self_signed(dir: &Path) {
+    let ok = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
+        .args([
+            "-addext",
+            "basicConstraints=critical,CA:FALSE",
+            "-addext",
+            "extendedKeyUsage=serverAuth",
+        ])
+        .arg("-keyout")
+        .arg(dir.join("key.pem"))
+        .arg("-out")
+        .arg(dir.join("cert.pem"))
+        .stderr(Stdio::null())
+        .status()
+        .expect("openssl runs");
+    assert!(ok.success(), "openssl made a certificate");
+}
+
+fn start_nginx(bin: &Path, dir: &Path, port: u16, upstream: &str) -> Nginx {
+    let site = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/nginx-logview.conf"
+    ))
+    .unwrap();
+    let d = dir.display();
+    let site = site
+        .replace("listen 443 ssl;", &format!("listen 127.0.0.1:{port} ssl;"))
+        .replace(
+            "/etc/ssl/certs/logs.example.com.pem",
+            &format!("{d}/cert.pem"),
+        )
+        .replace(
+            "/etc/ssl/private/logs.example.com.key",
+            &format!("{d}/key.pem"),
+        )
+        .replace("http://127.0.0.1:8765", &format!("http://{upstream}"));
+    assert!(
+        site.contains(&format!("{d}/cert.pem")) && site.contains(upstream),
+        "the example changed shape"
+    );
+    std::fs::write(dir.join("site.conf"), site).unwrap();
+    let conf = format!(
+        "daemon off; master_process off; pid {d}/nginx.pid; error_log {d}/error.log info;\n\
+         events {{ worker_connections 64; }}\n\
+         http {{ access_log {d}/access.log; client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;\n\
+         fastcgi_temp_path {d}/fcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;\n\
+         include {d}/site.conf; }}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let child = Command::new(bin)
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("nginx starts");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "nginx listens: {}",
+            std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Nginx(child)
+}
+
+fn tls_config(dir: &Path) -> Arc<rustls::ClientConfig> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject};
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(dir.join("cert.pem")).unwrap())
+        .unwrap();
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Arc::new(config)
+}
+
+/// A plain HTTPS GET through nginx; returns the whole response.
+fn https_get(config: &Arc<rustls::ClientConfig>, port: u16, target: &str, auth: &str) -> String {
+    let conn =
+        rustls::ClientConnection::new(config.clone(), "localhost".try_into().unwrap()).unwrap();
+    let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut tls = rustls::StreamOwned::new(conn, sock);
+    write!(tls, "GET {target} HTTP/1.1\r\nHost: localhost\r\nAuthorization: {auth}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut out = Vec::new();
+    let _ = tls.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[test]
+fn streams_through_nginx_with_tls_and_a_base_path() {
+    let Some(bin) = nginx() else {
+        let msg = "SKIPPED tests/proxy.rs: nginx not found (apt-get install nginx)";
+        assert!(
+            std::env::var("LOGVIEW_REQUIRE_NGINX").as_deref() != Ok("1"),
+            "{msg}"
+        );
+        eprintln!("\n{}\n{msg}\n{}\n", "=".repeat(70), "=".repeat(70));
+        return;
+    };
+    let dir = TempDir::new("proxy");
+    std::fs::create_dir_all(dir.path("logs")).unwrap();
+    let log = dir.write("logs/app.log", "through the proxy\n");
+    self_signed(&dir.0);
+    let users = Command::new(env!("CARGO_BIN_EXE_logview"))
+        .args(["hash-password", "ops"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(b"proxy pass\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    let users_file = dir.write("users", users.stdout);
+    let srv = Server::start(&[
+        "--base-path",
+        "/logs",
+        "--trust-proxy",
+        "--auth-file",
+        users_file.to_str().unwrap(),
+        dir.path("logs").to_str().unwrap(),
+    ]);
+    let port = free_port();
+    let _nginx = start_nginx(&bin, &dir.0, port, &srv.addr.to_string());
+    let tls = tls_config(&dir.0);
+    let auth = format!("Basic {}", BASE64.encode(b"ops:proxy pass"));
+
+    let page = https_get(&tls, port, "/logs/", &auth);
+    assert!(page.starts_with("HTTP/1.1 200"), "{page}");
+    assert!(
+        page.contains("\"/logs/_logview/app.js\""),
+        "links carry the base path: {page}"
+    );
+    assert!(https_get(&tls, port, "/logs/", "Basic eDp5").starts_with("HTTP/1.1 401"));
+
+    let url = format!(
+        "wss://localhost:{port}/logs{}?tail=1&meta=1",
+        encode_path(&log)
+    );
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut()
+        .insert("Authorization", auth.parse().unwrap());
+    let sock = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let (mut ws, _) = tungstenite::client_tls_with_config(
+        req,
+        sock,
+        None,
+        Some(tungstenite::Connector::Rustls(tls)),
+    )
+    .expect("wss handshake through nginx");
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| {
+        r.event_names().iter().any(|e| e == "live")
+    });
+    assert_eq!(got.text, "through the proxy\n");
+    dir.append("logs/app.log", "and live\n");
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| !r.text.is_empty());
+    assert_eq!(got.text, "and live\n");
+    srv.wait_log("opened 127.0.0.1 (via 127.0.0.1:", Duration::from_secs(5));
+}
