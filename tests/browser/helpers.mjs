@@ -142,8 +142,9 @@ export class Fixture {
     return s;
   }
 
-  async page({ width = 1200, height = 700 } = {}) {
-    this.context ??= await (await browser()).newContext({ viewport: { width, height } });
+  /** `httpCredentials`: {username, password} the browser answers Basic challenges with. */
+  async page({ width = 1200, height = 700, httpCredentials } = {}) {
+    this.context ??= await (await browser()).newContext({ viewport: { width, height }, httpCredentials });
     const page = await this.context.newPage();
     if (process.env.LOGVIEW_WEB_DIR) await serveAssetsFrom(page, process.env.LOGVIEW_WEB_DIR);
     page.on("pageerror", (err) => this.pageErrors.push(`pageerror: ${err.message}`));
