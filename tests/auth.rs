@@ -114,14 +114,25 @@ fn failures_back_off_per_address_without_blocking_others() {
             401
         );
     }
-    let (status, resp) = get(&srv, "/", Some(&basic("alice", "pass-word-1")), &from("10.0.0.1"));
+    let (status, resp) = get(
+        &srv,
+        "/",
+        Some(&basic("alice", "pass-word-1")),
+        &from("10.0.0.1"),
+    );
     assert_eq!(
         status, 429,
         "the attacking address waits, even with the right password"
     );
     assert!(resp.contains("Retry-After: "), "{resp}");
     assert_eq!(
-        get(&srv, "/", Some(&basic("alice", "pass-word-1")), &from("10.0.0.2")).0,
+        get(
+            &srv,
+            "/",
+            Some(&basic("alice", "pass-word-1")),
+            &from("10.0.0.2")
+        )
+        .0,
         200,
         "others are not blocked"
     );
@@ -133,7 +144,13 @@ fn failures_back_off_per_address_without_blocking_others() {
         get(&srv, "/", Some(&basic("alice", "guess")), &from("10.0.0.1"));
     }
     assert_eq!(
-        get(&srv, "/", Some(&basic("alice", "pass-word-1")), &from("10.0.0.2")).0,
+        get(
+            &srv,
+            "/",
+            Some(&basic("alice", "pass-word-1")),
+            &from("10.0.0.2")
+        )
+        .0,
         429
     );
 }
