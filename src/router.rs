@@ -130,6 +130,9 @@ fn route(shared: &Shared, req: &Request, client: &Client) -> Result<Route, Refus
 
 /// The request path inside `--base-path` (`/` for the base itself).
 fn strip_base<'a>(base: &str, path: &'a str) -> Result<&'a str, Refusal> {
+    if !path.starts_with('/') {
+        return Err(Refusal::Malformed("path must start with /"));
+    }
     match path.strip_prefix(base) {
         Some("") => Ok("/"),
         Some(rest) if rest.starts_with('/') => Ok(rest),
