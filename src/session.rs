@@ -20,14 +20,14 @@ use crate::refusal::Refusal;
 use crate::render::{Format, Renderer};
 use crate::router::Upgrade;
 use crate::server::{Shared, Slot};
-use crate::watch::{IDLE_CHECK, Watch};
+use crate::watch::Subscription;
 
 /// Bytes of rendered lines gathered before a frame is sent.
 pub const FRAME_TARGET: usize = 64 * 1024;
 /// Most bytes tungstenite may hold for a client that is not reading.
 pub const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 /// A follower reads its file at least this often even without news from its watch.
-const SAFETY_POLL: Duration = Duration::from_secs(2);
+const SAFETY_POLL: Duration = Duration::from_secs(5);
 /// A client that cannot take one frame within this time has stopped reading and is dropped.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing handshake may take.
@@ -211,17 +211,19 @@ impl Session {
         if !p.tail {
             return Err(Ending::EndOfHistory);
         }
+        let poll_max = shared.config.poll_max;
         let watch = shared
             .watches
-            .subscribe(self.follower.path(), shared.config.poll_max);
+            .subscribe(self.follower.path(), poll_max, self.ws.get_ref())
+            .map_err(|e| Ending::Network(e.to_string()))?;
         self.follow(&watch, shared.config.heartbeat)
     }
 
     /// The follow loop: the thread sleeps on the file's shared watch and reads the file only
-    /// when the watch saw it change (or lines are backed up), waking at least every
-    /// [`IDLE_CHECK`] to look at its client and heartbeat, and to poll anyway now and then in
-    /// case the watcher could not run.
-    fn follow(&mut self, watch: &Watch, heartbeat: Duration) -> Result<(), Ending> {
+    /// when the watch saw it change (or lines are backed up); the watch also wakes it when its
+    /// client sends something. It wakes by itself for heartbeats, and polls anyway every
+    /// [`SAFETY_POLL`] in case the watcher could not run.
+    fn follow(&mut self, watch: &Subscription, heartbeat: Duration) -> Result<(), Ending> {
         let mut last_ping = Instant::now();
         let mut polled = watch.generation();
         let mut backlog = true;
@@ -243,7 +245,7 @@ impl Session {
             }
             if !backlog {
                 let until_ping = heartbeat.saturating_sub(last_ping.elapsed());
-                watch.wait(polled, until_ping.min(IDLE_CHECK));
+                watch.wait(polled, until_ping.min(SAFETY_POLL));
             }
         }
     }
