@@ -101,38 +101,28 @@ fn failures_back_off_per_address_without_blocking_others() {
     dir.write("a.log", "x\n");
     let users = dir.write("users", hash_line("alice", "pass-word-1"));
     let root = dir.0.to_str().unwrap();
+    // A login as alice with `password`, from `ip` as a proxy would report it.
+    let login = |srv: &Server, password: &str, ip: &str| {
+        let forwarded = format!("X-Forwarded-For: 203.0.113.9, {ip}\r\n");
+        get(srv, "/", Some(&basic("alice", password)), &forwarded)
+    };
     let srv = Server::start(&[
         "--trust-proxy",
         "--auth-file",
         users.to_str().unwrap(),
         root,
     ]);
-    let from = |ip: &str| format!("X-Forwarded-For: 203.0.113.9, {ip}\r\n");
     for _ in 0..4 {
-        assert_eq!(
-            get(&srv, "/", Some(&basic("alice", "guess")), &from("10.0.0.1")).0,
-            401
-        );
+        assert_eq!(login(&srv, "guess", "10.0.0.1").0, 401);
     }
-    let (status, resp) = get(
-        &srv,
-        "/",
-        Some(&basic("alice", "pass-word-1")),
-        &from("10.0.0.1"),
-    );
+    let (status, resp) = login(&srv, "pass-word-1", "10.0.0.1");
     assert_eq!(
         status, 429,
         "the attacking address waits, even with the right password"
     );
     assert!(resp.contains("Retry-After: "), "{resp}");
     assert_eq!(
-        get(
-            &srv,
-            "/",
-            Some(&basic("alice", "pass-word-1")),
-            &from("10.0.0.2")
-        )
-        .0,
+        login(&srv, "pass-word-1", "10.0.0.2").0,
         200,
         "others are not blocked"
     );
@@ -141,18 +131,9 @@ fn failures_back_off_per_address_without_blocking_others() {
     // Without --trust-proxy the header is ignored: the limit applies to the real peer.
     let srv = Server::start(&["--auth-file", users.to_str().unwrap(), root]);
     for _ in 0..4 {
-        get(&srv, "/", Some(&basic("alice", "guess")), &from("10.0.0.1"));
+        login(&srv, "guess", "10.0.0.1");
     }
-    assert_eq!(
-        get(
-            &srv,
-            "/",
-            Some(&basic("alice", "pass-word-1")),
-            &from("10.0.0.2")
-        )
-        .0,
-        429
-    );
+    assert_eq!(login(&srv, "pass-word-1", "10.0.0.2").0, 429);
 }
 
 #[test]
