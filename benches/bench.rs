@@ -320,17 +320,20 @@ fn scenario_c(work: &Path) -> String {
     let mut parts = Vec::new();
     for format in ["text", "html"] {
         let mut rates = Vec::new();
+        let mut cpu = Vec::new();
         let mut peak = 0.0f64;
         let mut ok = true;
         for run in 0..3 {
-            let (rate, rss, exact) = throughput_run(work, format, run);
+            let (rate, server_cpu, rss, exact) = throughput_run(work, format, run);
             rates.push(rate);
+            cpu.push(server_cpu);
             peak = peak.max(rss);
             ok &= exact;
         }
         parts.push(format!(
-            "{format}: median {:.0} k lines/s, {}, server peak RSS {:.1} MB",
+            "{format}: median {:.0} k lines/s (server CPU {:.2} s per 2 M lines), {}, server peak RSS {:.1} MB",
             median(rates) / 1000.0,
+            median(cpu),
             if ok {
                 "every line once, in order"
             } else {
@@ -345,7 +348,7 @@ fn scenario_c(work: &Path) -> String {
     )
 }
 
-fn throughput_run(work: &Path, format: &str, run: usize) -> (f64, f64, bool) {
+fn throughput_run(work: &Path, format: &str, run: usize) -> (f64, f64, f64, bool) {
     let n: u64 = 2_000_000;
     let dir = work.join(format!("c-{format}-{run}"));
     fs::create_dir_all(&dir).unwrap();
@@ -364,6 +367,7 @@ fn throughput_run(work: &Path, format: &str, run: usize) -> (f64, f64, bool) {
         b
     };
     let started = Instant::now();
+    let cpu0 = srv.cpu();
     let writer = {
         let log = log.clone();
         thread::spawn(move || {
@@ -382,10 +386,11 @@ fn throughput_run(work: &Path, format: &str, run: usize) -> (f64, f64, bool) {
         next >= n
     });
     let secs = started.elapsed().as_secs_f64();
+    let cpu = (srv.cpu() - cpu0).as_secs_f64();
     writer.join().unwrap();
     let rss = srv.peak_mb();
     let _ = fs::remove_dir_all(&dir);
-    (n as f64 / secs, rss, exact && next == n)
+    (n as f64 / secs, cpu, rss, exact && next == n)
 }
 
 // ---------------------------------------------------------------- D: many busy followers
