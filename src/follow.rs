@@ -62,6 +62,8 @@ pub struct Follower {
     /// fingerprint is checked (a truncation can regrow to the very same length).
     last_len: u64,
     last_mtime: Option<SystemTime>,
+    /// The file's length when it was opened: where its history ends.
+    len_at_open: u64,
     fp: Fingerprint,
     lines: Lines,
     buf: Vec<u8>,
@@ -114,6 +116,7 @@ impl Follower {
             offset: 0,
             last_len: meta.len(),
             last_mtime: meta.modified().ok(),
+            len_at_open: meta.len(),
             fp: Fingerprint::default(),
             lines: Lines::new(max_line),
             buf: Vec::new(),
@@ -184,6 +187,16 @@ impl Follower {
         self.last_mtime = None;
         self.fp = Fingerprint::default();
         self.lines.clear();
+    }
+
+    /// The file's length when it was opened.
+    pub fn len_at_open(&self) -> u64 {
+        self.len_at_open
+    }
+
+    /// Bytes of the current file read so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
     }
 
     /// The (canonical) path being followed.

@@ -164,11 +164,13 @@ pub fn run(
     let started = Instant::now();
     let mut s = Session {
         ws: WebSocket::from_partially_read(stream, rest, Role::Server, Some(ws_config())),
-        renderer: Renderer::new(p.format),
         follower: up.follower,
-        frame: String::new(),
+        batch: Batch {
+            renderer: Renderer::new(p.format),
+            frame: String::new(),
+            lines: 0,
+        },
         meta: p.meta,
-        lines: 0,
         last_seen: Instant::now(),
     };
     let ending = s.drive(&up.params, up.opening, shared);
@@ -177,7 +179,7 @@ pub fn run(
     info!(
         "closed {peer} {:?}: {ending}; {} lines in {:.1}s",
         up.path,
-        s.lines,
+        s.batch.lines,
         started.elapsed().as_secs_f64()
     );
 }
@@ -185,11 +187,24 @@ pub fn run(
 struct Session {
     ws: WebSocket<TcpStream>,
     follower: Follower,
+    batch: Batch,
+    meta: bool,
+    last_seen: Instant,
+}
+
+/// Lines rendered since the last frame went out.
+struct Batch {
     renderer: Renderer,
     frame: String,
-    meta: bool,
+    /// Lines rendered in the whole session.
     lines: u64,
-    last_seen: Instant,
+}
+
+impl Batch {
+    fn push(&mut self, line: &[u8]) {
+        self.renderer.line(line, &mut self.frame);
+        self.lines += 1;
+    }
 }
 
 impl Session {
@@ -200,12 +215,13 @@ impl Session {
             Opening::Gap => self.event("gap")?,
             Opening::Fresh => {}
         }
-        while self.pump()? {}
-        let (r, f, n) = (&mut self.renderer, &mut self.frame, &mut self.lines);
-        self.follower.flush_partial(&mut |line| {
-            r.line(line, f);
-            *n += 1;
-        });
+        // The history ends where the file ended when it was opened, even if it keeps growing.
+        let end = self.follower.len_at_open();
+        while self.follower.offset() < end && self.pump()? {
+            self.read_client()?;
+        }
+        self.follower
+            .flush_partial(&mut |line| self.batch.push(line));
         self.send_frame()?;
         self.event("live")?;
         if !p.tail {
@@ -254,13 +270,9 @@ impl Session {
     /// more lines may be waiting.
     fn pump(&mut self) -> Result<bool, Ending> {
         loop {
-            let (r, f, n) = (&mut self.renderer, &mut self.frame, &mut self.lines);
-            let poll = self.follower.poll(&mut |line| {
-                r.line(line, f);
-                *n += 1;
-            })?;
+            let poll = self.follower.poll(&mut |line| self.batch.push(line))?;
             match poll {
-                Poll::Data if self.frame.len() < FRAME_TARGET => continue,
+                Poll::Data if self.batch.frame.len() < FRAME_TARGET => continue,
                 Poll::Data => {
                     self.send_frame()?;
                     return Ok(true);
@@ -271,7 +283,7 @@ impl Session {
                 }
                 Poll::Rotated | Poll::Truncated => {
                     self.send_frame()?;
-                    self.renderer.reset();
+                    self.batch.renderer.reset();
                     self.event(if poll == Poll::Rotated {
                         "rotated"
                     } else {
@@ -285,10 +297,10 @@ impl Session {
 
     /// Sends the gathered lines as one text frame, then (with `meta`) the position after them.
     fn send_frame(&mut self) -> Result<(), Ending> {
-        if self.frame.is_empty() {
+        if self.batch.frame.is_empty() {
             return Ok(());
         }
-        let text = std::mem::take(&mut self.frame);
+        let text = std::mem::take(&mut self.batch.frame);
         self.send(Message::text(text))?;
         if self.meta {
             self.event("pos")?;

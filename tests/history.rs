@@ -120,3 +120,26 @@ fn frames_are_bounded_and_hold_complete_lines() {
     );
     assert!(got.text.len() / got.frames < 200 * 1024);
 }
+
+#[test]
+fn history_of_a_growing_file_still_ends() {
+    let dir = TempDir::new("hist-growing");
+    let log = dir.write("a.log", numbered(1000));
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (stop, path) = (stop.clone(), log.clone());
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                f.write_all(numbered(1000).as_bytes()).unwrap();
+            }
+        })
+    };
+    let got = read_to_close(&mut srv.connect(&log, "lines=1000000"));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    writer.join().unwrap();
+    assert_eq!(got.close, Some((1000, "end of history".into())));
+    assert!(got.lines().len() >= 1000);
+}
