@@ -62,8 +62,9 @@ impl Renderer {
         let carried = self.clean.len();
         sanitize(text, &mut self.clean, &mut self.sgr);
         match self.converter.convert(&self.clean) {
-            Ok(html) => out.push_str(&html),
-            Err(_) => {
+            // ansi-to-html passes sequences it cannot parse through raw: never let one out.
+            Ok(html) if !html.chars().any(is_special) => out.push_str(&html),
+            _ => {
                 // An SGR code ansi-to-html does not know: show the text without colours.
                 self.sgr.clear();
                 let _ = write!(out, "{}", Esc(strip_sgr(&self.clean[carried..])));
@@ -90,9 +91,9 @@ fn sanitize(text: &str, out: &mut String, sgr: &mut String) {
             tail.chars().next().map_or(1, char::len_utf8)
         };
         let seq = &tail[..len];
-        if is_sgr(seq) {
-            out.push_str(seq);
-            track_sgr(seq, sgr);
+        if let Some(seq) = normal_sgr(seq) {
+            out.push_str(&seq);
+            track_sgr(&seq, sgr);
         }
         rest = &tail[len..];
     }
@@ -131,13 +132,21 @@ fn string_terminator(b: &[u8]) -> usize {
     b.len()
 }
 
-fn is_sgr(seq: &str) -> bool {
-    seq.len() >= 3
-        && seq.starts_with("\x1b[")
-        && seq.ends_with('m')
-        && seq[2..seq.len() - 1]
-            .bytes()
-            .all(|c| c.is_ascii_digit() || c == b';' || c == b':')
+/// An SGR sequence in the form ansi-to-html understands (empty parameters written as `0`),
+/// or `None` for anything else, including colon sub-parameters, which it would pass on raw.
+fn normal_sgr(seq: &str) -> Option<String> {
+    let params = seq.strip_prefix("\x1b[")?.strip_suffix('m')?;
+    if !params.bytes().all(|c| c.is_ascii_digit() || c == b';') {
+        return None;
+    }
+    if params.is_empty() {
+        return Some(seq.to_string());
+    }
+    let fixed: Vec<&str> = params
+        .split(';')
+        .map(|p| if p.is_empty() { "0" } else { p })
+        .collect();
+    Some(format!("\x1b[{}m", fixed.join(";")))
 }
 
 /// Folds one SGR sequence into the carried state: a reset clears it.
@@ -263,6 +272,33 @@ mod tests {
     fn html_keeps_256_colour_index_zero_from_looking_like_a_reset() {
         let out = html(&["\x1b[38;5;0mblack", "next"]);
         assert!(out[1].starts_with("<span"), "{}", out[1]);
+    }
+
+    #[test]
+    fn html_never_lets_an_sgr_it_cannot_parse_through() {
+        // Found by the render_html fuzz target: ansi-to-html echoed `\e[;m` raw.
+        let out = html(&[
+            "\x1b[;mx",
+            "\x1b[1;;31my",
+            "\x1b[38:5:1mz",
+            "\x1b[4:3mw",
+            "\x1b[0;;mv",
+        ]);
+        for o in &out {
+            assert!(!o.contains('\x1b'), "{o:?}");
+        }
+        assert_eq!(out[0], "x\n");
+        let red = "<span style='color:var(--lv-red,#a00)'>";
+        assert_eq!(
+            out[1],
+            format!("{red}y</span>\n"),
+            "the empty parameter is a reset (0)"
+        );
+        assert_eq!(
+            out[2],
+            format!("{red}z</span>\n"),
+            "red carries on; the colon form is dropped"
+        );
     }
 
     #[test]
