@@ -318,6 +318,7 @@ fn scenario_b(work: &Path) -> String {
 
 fn scenario_c(work: &Path) -> String {
     let mut parts = Vec::new();
+    let mut medians = Vec::new();
     for format in ["text", "html"] {
         let mut rates = Vec::new();
         let mut cpu = Vec::new();
@@ -330,6 +331,7 @@ fn scenario_c(work: &Path) -> String {
             peak = peak.max(rss);
             ok &= exact;
         }
+        medians.push(median(rates.clone()));
         parts.push(format!(
             "{format}: median {:.0} k lines/s (server CPU {:.2} s per 2 M lines), {}, server peak RSS {:.1} MB",
             median(rates) / 1000.0,
