@@ -65,8 +65,10 @@ enum Ending {
     HeartbeatTimeout,
     /// A write blocked past the write timeout or the write buffer filled.
     SlowClient,
-    /// The client broke the protocol or sent a message too large.
+    /// The client broke the protocol.
     Protocol(String),
+    /// The client sent a message over the 64 KiB limit.
+    TooBig,
     /// After a rotation the path names something the sandbox refuses.
     Refused(Refusal),
     /// Reading the file failed.
@@ -83,6 +85,7 @@ impl Ending {
             Ending::EndOfHistory => Some((CloseCode::Normal, "end of history")),
             Ending::HeartbeatTimeout => Some((CloseCode::Away, "heartbeat timeout")),
             Ending::Protocol(_) => Some((CloseCode::Protocol, "protocol error")),
+            Ending::TooBig => Some((CloseCode::Size, "message too big")),
             Ending::Refused(_) => Some((CloseCode::Policy, "file is no longer allowed")),
             Ending::ReadError(_) => Some((CloseCode::Error, "file read error")),
             Ending::ClientClosed | Ending::SlowClient | Ending::Network(_) => None,
@@ -98,6 +101,7 @@ impl std::fmt::Display for Ending {
             Ending::HeartbeatTimeout => f.write_str("heartbeat timeout"),
             Ending::SlowClient => f.write_str("client too slow, dropped"),
             Ending::Protocol(e) => write!(f, "protocol error: {e}"),
+            Ending::TooBig => f.write_str("client message too big"),
             Ending::Refused(r) => write!(f, "file replaced: {r}"),
             Ending::ReadError(e) => write!(f, "read error: {e}"),
             Ending::Network(e) => write!(f, "network error: {e}"),
@@ -356,7 +360,7 @@ impl Session {
                     return Err(Ending::ClientClosed);
                 }
                 Err(WsError::Protocol(e)) => return Err(Ending::Protocol(e.to_string())),
-                Err(WsError::Capacity(e)) => return Err(Ending::Protocol(e.to_string())),
+                Err(WsError::Capacity(_)) => return Err(Ending::TooBig),
                 Err(e) => return Err(write_ending(e)),
             }
         }

@@ -211,3 +211,42 @@ fn many_concurrent_clients_each_get_every_line() {
         );
     }
 }
+
+#[test]
+fn oversized_or_broken_client_frames_end_the_session_with_a_reason() {
+    let dir = TempDir::new("frames");
+    let log = dir.write("a.log", "x\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+
+    let mut ws = srv.connect(&log, "tail=1");
+    ws.send(Message::text("y".repeat(100 * 1024))).unwrap();
+    let got = read_to_close(&mut ws);
+    assert_eq!(
+        got.close,
+        Some((1009, "message too big".into())),
+        "a 100 KiB client message"
+    );
+
+    // A frame with a reserved opcode, sent raw after a real handshake.
+    let mut s = TcpStream::connect(srv.addr).unwrap();
+    let req = format!(
+        "GET {}?tail=1 HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+        encode_path(&log),
+        srv.addr
+    );
+    s.write_all(req.as_bytes()).unwrap();
+    s.write_all(&[0x83, 0x80, 1, 2, 3, 4]).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let mut all = Vec::new();
+    let _ = s.read_to_end(&mut all);
+    let close = all
+        .windows(4)
+        .position(|w| w[0] == 0x88 && w[2..4] == [0x03, 0xea]);
+    assert!(
+        close.is_some(),
+        "closed with 1002: {:?}",
+        String::from_utf8_lossy(&all)
+    );
+    srv.wait_log("protocol error", Duration::from_secs(5));
+}
