@@ -271,6 +271,7 @@ fn scenario_b(work: &Path) -> String {
     let srv = Server::start(&dir, &[]);
     let mut ws = srv.connect(&log, "tail=1&lines=0");
     let t0 = Instant::now();
+    let cpu0 = srv.cpu();
     let count = 500u64; // 10 s at 50 lines/s
     let writer = {
         let log = log.clone();
@@ -290,6 +291,7 @@ fn scenario_b(work: &Path) -> String {
         lat.len() >= count as usize
     });
     writer.join().unwrap();
+    let cpu = (srv.cpu() - cpu0).as_secs_f64() / t0.elapsed().as_secs_f64() * 100.0;
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     // One line after 30 s of silence.
     thread::sleep(Duration::from_secs(30));
@@ -305,7 +307,7 @@ fn scenario_b(work: &Path) -> String {
         stamp.is_some()
     });
     format!(
-        "B. append→client latency at 50 lines/s ({} lines): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; first line after 30 s idle: {:.1} ms",
+        "B. append→client latency at 50 lines/s ({} lines): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (server CPU {cpu:.1} %); first line after 30 s idle: {:.1} ms",
         lat.len(),
         percentile(&lat, 0.5),
         percentile(&lat, 0.99),

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant, SystemTime};
 use log::warn;
 
 /// Fastest poll of a changing file.
-const POLL_BUSY: Duration = Duration::from_millis(5);
+const POLL_BUSY: Duration = Duration::from_millis(2);
 /// Slowest poll of a changing file, whatever the number of followers.
 const POLL_BUSY_MAX: Duration = Duration::from_millis(50);
 /// How long a file counts as busy after it last changed.
