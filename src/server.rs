@@ -6,6 +6,7 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
+use std::time::Duration;
 
 use log::{error, info, warn};
 
@@ -49,7 +50,12 @@ pub fn run(config: Config) -> io::Result<()> {
     for stream in listener.incoming() {
         match stream {
             Ok(s) => accept(&shared, s),
-            Err(e) => warn!("accept failed: {e}"),
+            Err(e) => {
+                // Out of descriptors or memory: the error repeats at once, so pause instead of
+                // spinning; open connections finish and free what is needed.
+                warn!("accept failed: {e}");
+                thread::sleep(Duration::from_millis(100));
+            }
         }
     }
     Ok(())

@@ -250,3 +250,42 @@ fn oversized_or_broken_client_frames_end_the_session_with_a_reason() {
     );
     srv.wait_log("protocol error", Duration::from_secs(5));
 }
+
+#[test]
+fn running_out_of_descriptors_pauses_accepting_and_recovers() {
+    let dir = TempDir::new("nofile");
+    let log = dir.write("a.log", "x\n");
+    let srv = Server::start_limited(40, &[dir.0.to_str().unwrap()]);
+    // Silent connections each hold a descriptor for the 5 s handshake timeout: more of them
+    // than the server may open leaves accept() failing with EMFILE meanwhile.
+    let held: Vec<TcpStream> = (0..60)
+        .map(|_| TcpStream::connect(srv.addr).unwrap())
+        .collect();
+    srv.wait_log("accept failed", Duration::from_secs(10));
+    let cpu = |pid: u32| {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let after_name = stat.rsplit(')').next().unwrap();
+        let f: Vec<u64> = after_name
+            .split_whitespace()
+            .map(|x| x.parse().unwrap_or(0))
+            .collect();
+        f[11] + f[12]
+    };
+    let before = cpu(srv.pid());
+    std::thread::sleep(Duration::from_secs(1));
+    let used = cpu(srv.pid()) - before;
+    assert!(
+        used < 50,
+        "the accept loop must not spin on EMFILE ({used} ticks of CPU in 1 s)"
+    );
+    drop(held);
+    let mut ok = false;
+    for _ in 0..100 {
+        if srv.handshake_status(&log, "", None) == 101 {
+            ok = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(ok, "serves again once descriptors are free");
+}

@@ -68,8 +68,21 @@ impl Server {
     }
 
     pub fn start_raw(args: &[&str]) -> Server {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_logview"))
-            .args(args)
+        Server::start_cmd(Command::new(env!("CARGO_BIN_EXE_logview")).args(args))
+    }
+
+    /// Starts logview with at most `nofile` open descriptors (util-linux `prlimit`).
+    pub fn start_limited(nofile: u32, args: &[&str]) -> Server {
+        let mut cmd = Command::new("prlimit");
+        cmd.arg(format!("--nofile={nofile}:{nofile}"))
+            .arg(env!("CARGO_BIN_EXE_logview"))
+            .args(["--bind", "127.0.0.1:0"])
+            .args(args);
+        Server::start_cmd(&mut cmd)
+    }
+
+    fn start_cmd(cmd: &mut Command) -> Server {
+        let mut child = cmd
             .env("RUST_LOG", "debug")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
