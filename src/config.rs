@@ -123,6 +123,11 @@ pub fn parse(args: Vec<OsString>, env_auth: Option<String>) -> Result<Command, A
     if p.contains(["-V", "--version"]) {
         return Ok(Command::Version);
     }
+    serve(p, env_auth).map(Command::Serve)
+}
+
+/// The options of the server itself, validated.
+fn serve(mut p: pico_args::Arguments, env_auth: Option<String>) -> Result<Config, ArgError> {
     let bind = p
         .opt_value_from_str(["-b", "--bind"])?
         .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8765)));
@@ -136,13 +141,7 @@ pub fn parse(args: Vec<OsString>, env_auth: Option<String>) -> Result<Command, A
     let no_auth = p.contains("--no-auth");
     let trust_proxy = p.contains("--trust-proxy");
     let base_path: Option<String> = p.opt_value_from_str("--base-path")?;
-    let mut roots: Vec<OsString> = Vec::new();
-    for arg in p.finish() {
-        if arg.to_string_lossy().starts_with('-') && arg != "-" {
-            return Err(ArgError::Unknown(arg.to_string_lossy().into_owned()));
-        }
-        roots.push(arg);
-    }
+    let roots = free_args(p)?;
     if heartbeat == 0 || max_clients == 0 || poll_ms == 0 {
         return Err(ArgError::Invalid(
             "--heartbeat, --max-clients and --poll-ms must be at least 1".into(),
@@ -160,7 +159,7 @@ pub fn parse(args: Vec<OsString>, env_auth: Option<String>) -> Result<Command, A
              or --no-auth if something in front of logview authenticates"
         )));
     }
-    Ok(Command::Serve(Config {
+    Ok(Config {
         roots: canonical_roots(roots)?,
         bind,
         lines,
@@ -175,7 +174,19 @@ pub fn parse(args: Vec<OsString>, env_auth: Option<String>) -> Result<Command, A
         auth,
         base_path: parse_base_path(base_path.as_deref().unwrap_or(""))?,
         trust_proxy,
-    }))
+    })
+}
+
+/// What is left after the options: the roots. Anything that looks like a flag is unknown.
+fn free_args(p: pico_args::Arguments) -> Result<Vec<OsString>, ArgError> {
+    let rest = p.finish();
+    match rest
+        .iter()
+        .find(|a| a.to_string_lossy().starts_with('-') && *a != "-")
+    {
+        Some(flag) => Err(ArgError::Unknown(flag.to_string_lossy().into_owned())),
+        None => Ok(rest),
+    }
 }
 
 fn load_auth(file: Option<PathBuf>, env: Option<String>) -> Result<Option<Arc<Auth>>, ArgError> {

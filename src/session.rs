@@ -149,15 +149,7 @@ pub fn run(
     peer: &str,
     _client: Slot,
 ) {
-    let accept = tungstenite::handshake::derive_accept_key(up.key.as_bytes());
-    let head = format!(
-        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
-    );
-    if stream
-        .write_all(head.as_bytes())
-        .and_then(|()| stream.set_nonblocking(true))
-        .is_err()
-    {
+    if accept(&mut stream, &up.key).is_err() {
         return info!("closed {peer} {:?}: handshake write failed", up.path);
     }
     let p = &up.params;
@@ -186,6 +178,17 @@ pub fn run(
         s.batch.lines,
         started.elapsed().as_secs_f64()
     );
+}
+
+/// Completes the upgrade with one write of the 101 response, then makes the socket
+/// non-blocking (writes then carry their own deadline, see [`Session::flush`]).
+fn accept(stream: &mut TcpStream, key: &str) -> io::Result<()> {
+    let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+    let head = format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes())?;
+    stream.set_nonblocking(true)
 }
 
 struct Session {
