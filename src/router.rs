@@ -148,8 +148,22 @@ fn page(base: &str) -> Response {
 }
 
 fn internal(shared: &Shared, req: &Request, name: &str) -> Result<Response, Refusal> {
-    if name == "api/list" {
-        let json = listing::list(&shared.sandbox, req.param("path").as_deref())?;
+    let json = match name {
+        "api/list" => Some(listing::list(
+            &shared.sandbox,
+            req.param("path").as_deref(),
+        )?),
+        "api/status" => Some(
+            serde_json::json!({
+                "version": env!("CARGO_PKG_VERSION"),
+                "clients": shared.clients(),
+                "max_clients": shared.config.max_clients,
+            })
+            .to_string(),
+        ),
+        _ => None,
+    };
+    if let Some(json) = json {
         return Ok(Response::ok("application/json", json).with("Cache-Control", "no-store"));
     }
     let (kind, body) = assets::get(name).ok_or(Refusal::NotFound)?;

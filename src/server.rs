@@ -29,6 +29,13 @@ pub struct Shared {
     connections: AtomicUsize,
 }
 
+impl Shared {
+    /// WebSocket clients connected now.
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::Acquire)
+    }
+}
+
 /// Binds, prints the URL and serves until the process ends.
 pub fn run(config: Config) -> io::Result<()> {
     let listener = TcpListener::bind(config.bind)?;

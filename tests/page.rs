@@ -46,6 +46,13 @@ fn the_page_is_served_at_root_and_file_paths_with_security_headers() {
     );
     assert!(get_raw(&srv, "/_logview/style.css").starts_with("HTTP/1.1 200"));
     assert!(get_raw(&srv, "/_logview/nope.js").starts_with("HTTP/1.1 404"));
+    let _ws = srv.connect(&log, "tail=1");
+    let (status, body) = srv.get("/_logview/api/status");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (status, v["clients"].as_u64(), v["max_clients"].as_u64()),
+        (200, Some(1), Some(256))
+    );
 }
 
 #[test]

@@ -536,10 +536,21 @@
     }
     const text = res.ok ? "" : (await res.text().catch(() => "")).trim();
     if (gen !== conn.gen || conn.stopped) return;
-    if (res.ok) return reconnectLater("connection refused");
+    if (res.ok) return reconnectLater(await busyReason());
     const reason = `${res.status} ${text}`.trim();
     if (res.status === 403 || res.status === 404) return closed(reason);
     reconnectLater(reason);
+  }
+
+  /** The file is fine, so the socket itself was refused: most likely all client places are taken. */
+  async function busyReason() {
+    try {
+      const status = await (await fetch(BASE + "/_logview/api/status", { cache: "no-store" })).json();
+      if (status.clients >= status.max_clients) return "503 too many clients, try again later";
+    } catch {
+      // fall through
+    }
+    return "connection refused";
   }
 
   function closed(reason) {

@@ -190,3 +190,22 @@ scenario("a file replaced while the server was down shows a gap marker", async (
   const order = await page.$$eval("#log .line, #log .marker", (els) => els.map((e) => (e.classList.contains("marker") ? "marker" : e.textContent)));
   assert.deepEqual(order, ["line 1", "line 2", "line 3", "marker", "fresh 1", "fresh 2"]);
 });
+
+scenario("a page refused for lack of client places says so and gets in when one frees", async (fx) => {
+  const file = fx.write("busy.log", "only line\n");
+  const server = await fx.server({ args: ["--max-clients", "1"] });
+  const first = await fx.page();
+  await first.goto(viewerUrl(server, file));
+  await waitLive(first);
+
+  const second = await fx.page();
+  await second.goto(viewerUrl(server, file));
+  await waitFor(second, "the busy reason", () => /too many clients/.test(document.getElementById("status").textContent));
+  assert.equal(await second.getAttribute("#status", "data-state"), "reconnecting");
+
+  await first.close();
+  await second.click("#status"); // retry now instead of waiting out the back-off
+  await waitLive(second);
+  await waitLineCount(second, 1);
+  assert.deepEqual(await lineTexts(second), ["only line"]);
+});
