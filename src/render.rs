@@ -10,6 +10,9 @@ use ansi_to_html::{Converter, Esc};
 
 /// Longest carried SGR state; past it only the latest sequence is kept.
 const MAX_SGR_STATE: usize = 256;
+/// SGR sequences with more parameters are dropped: each parameter can become a `<span>`, and
+/// carried state is replayed in front of every following line.
+const MAX_SGR_PARAMS: usize = 16;
 
 /// How lines are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,7 +139,9 @@ fn string_terminator(b: &[u8]) -> usize {
 /// or `None` for anything else, including colon sub-parameters, which it would pass on raw.
 fn normal_sgr(seq: &str) -> Option<String> {
     let params = seq.strip_prefix("\x1b[")?.strip_suffix('m')?;
-    if !params.bytes().all(|c| c.is_ascii_digit() || c == b';') {
+    if !params.bytes().all(|c| c.is_ascii_digit() || c == b';')
+        || params.split(';').count() > MAX_SGR_PARAMS
+    {
         return None;
     }
     if params.is_empty() {
@@ -299,6 +304,14 @@ mod tests {
             format!("{red}z</span>\n"),
             "red carries on; the colon form is dropped"
         );
+    }
+
+    #[test]
+    fn html_drops_sgr_sequences_with_too_many_parameters() {
+        let huge = format!("\x1b[{}1mx", "31;".repeat(5000));
+        let out = html(&[&huge, "next"]);
+        assert_eq!(out[0], "x\n");
+        assert_eq!(out[1], "next\n", "nothing carried");
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! One WebSocket client: the 101 handshake, history, following, heartbeats and the close.
 //!
 //! Guarantees: lines go out as text frames of complete lines (at most about [`FRAME_TARGET`]
-//! bytes of input each); a client that stops reading is dropped after the write timeout and
-//! never makes the server buffer more than [`MAX_WRITE_BUFFER`]; a client silent for two
+//! bytes of input each, more only when one line is longer); a client that stops reading is
+//! dropped after the write timeout, and the server never holds more than the one frame being
+//! written for it (every send is flushed before the next); a client silent for two
 //! heartbeat intervals is closed; every session ends with one log line saying why.
 
 use std::io::{self, Write};
@@ -24,8 +25,6 @@ use crate::watch::Subscription;
 
 /// Bytes of rendered lines gathered before a frame is sent.
 pub const FRAME_TARGET: usize = 64 * 1024;
-/// Most bytes tungstenite may hold for a client that is not reading.
-pub const MAX_WRITE_BUFFER: usize = 1024 * 1024;
 /// A follower reads its file at least this often even without news from its watch.
 const SAFETY_POLL: Duration = Duration::from_secs(5);
 /// A client that cannot take one frame within this time has stopped reading and is dropped.
@@ -135,7 +134,9 @@ fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4096)
         .write_buffer_size(0)
-        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        // No cap here: `send` flushes every frame before the next, so what is buffered is at
+        // most one frame, and a frame holding one long (cut) line may exceed any fixed cap.
+        .max_write_buffer_size(usize::MAX)
         .max_message_size(Some(64 * 1024))
         .max_frame_size(Some(64 * 1024))
 }

@@ -143,3 +143,26 @@ fn history_of_a_growing_file_still_ends() {
     assert_eq!(got.close, Some((1000, "end of history".into())));
     assert!(got.lines().len() >= 1000);
 }
+
+#[test]
+fn a_line_cut_at_the_default_bound_still_arrives_in_both_formats() {
+    let dir = TempDir::new("hist-bigline");
+    let mut content = b"before\n".to_vec();
+    content.extend(std::iter::repeat_n(b'"', 2_000_000));
+    content.extend_from_slice(b"\nafter\n");
+    let log = dir.write("a.log", content);
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let text = read_to_close(&mut srv.connect(&log, ""));
+    assert_eq!(text.close, Some((1000, "end of history".into())));
+    assert_eq!(
+        text.lines().iter().map(|l| l.len()).collect::<Vec<_>>(),
+        [6, 1 << 20, 5]
+    );
+    let html = read_to_close(&mut srv.connect(&log, "format=html"));
+    assert_eq!(html.close, Some((1000, "end of history".into())));
+    assert_eq!(
+        html.lines()[1].len(),
+        6 << 20,
+        "every quote escaped as &quot;"
+    );
+}
