@@ -92,7 +92,9 @@ impl Auth {
         if let Some(user) = self.cached(header) {
             return Ok(user);
         }
-        self.backoff(addr)?;
+        // The attempt counts as a failure before the slow hash: concurrent guesses from one
+        // address then meet the back-off at once instead of all being verified.
+        self.begin_attempt(addr)?;
         match self.verify(header) {
             Some(user) => {
                 self.failures.lock().unwrap().remove(&addr);
@@ -106,10 +108,7 @@ impl Auth {
                 );
                 Ok(user)
             }
-            None => {
-                self.fail(addr);
-                Err(Refusal::BadCredentials)
-            }
+            None => Err(Refusal::BadCredentials),
         }
     }
 
@@ -138,20 +137,18 @@ impl Auth {
         (ok && found.is_some()).then(|| user.to_string())
     }
 
-    /// Refuses an address still inside its back-off window.
-    fn backoff(&self, addr: IpAddr) -> Result<(), Refusal> {
-        let failures = self.failures.lock().unwrap();
-        match failures.get(&addr) {
-            Some(f) if f.until > Instant::now() => {
-                let secs = f.until.duration_since(Instant::now()).as_secs() + 1;
-                Err(Refusal::TooManyAttempts(secs))
-            }
-            _ => Ok(()),
-        }
-    }
-
-    fn fail(&self, addr: IpAddr) {
+    /// Refuses an address still inside its back-off window; otherwise counts one more
+    /// attempt against it (forgotten again if the credentials turn out right).
+    fn begin_attempt(&self, addr: IpAddr) -> Result<(), Refusal> {
         let mut failures = self.failures.lock().unwrap();
+        let now = Instant::now();
+        if let Some(f) = failures.get(&addr)
+            && f.until > now
+        {
+            return Err(Refusal::TooManyAttempts(
+                f.until.duration_since(now).as_secs() + 1,
+            ));
+        }
         if failures.len() >= FAILURES_MAX && !failures.contains_key(&addr) {
             let oldest = failures
                 .iter()
@@ -161,10 +158,11 @@ impl Auth {
         }
         let f = failures.entry(addr).or_insert(Failures {
             count: 0,
-            until: Instant::now(),
+            until: now,
         });
         f.count += 1;
-        f.until = Instant::now() + backoff(f.count);
+        f.until = now + backoff(f.count);
+        Ok(())
     }
 }
 

@@ -218,3 +218,34 @@ fn base_path_prefixes_every_route() {
         "the unprefixed WebSocket path is not served"
     );
 }
+
+#[test]
+fn concurrent_guesses_meet_the_back_off_at_once() {
+    let dir = TempDir::new("parallel");
+    dir.write("a.log", "x\n");
+    let users = dir.write("users", hash_line("alice", "pass-word-1"));
+    let srv = Server::start(&[
+        "--auth-file",
+        users.to_str().unwrap(),
+        dir.0.to_str().unwrap(),
+    ]);
+    let statuses: Vec<u16> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..20)
+            .map(|i| {
+                let srv = &srv;
+                s.spawn(move || get(srv, "/", Some(&basic("alice", &format!("guess {i}"))), "").0)
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let verified = statuses.iter().filter(|&&s| s == 401).count();
+    assert!(
+        verified <= 4,
+        "only the free attempts are hashed: {statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 429).count(),
+        20 - verified,
+        "{statuses:?}"
+    );
+}
