@@ -65,6 +65,9 @@ pub struct Follower {
     /// The file's length when it was opened: where its history ends.
     len_at_open: u64,
     fp: Fingerprint,
+    /// The bytes before the last line boundary handed out: what a position's hash covers,
+    /// kept in memory so a position never depends on the file as it is later.
+    boundary_fp: Fingerprint,
     lines: Lines,
     buf: Vec<u8>,
 }
@@ -118,6 +121,7 @@ impl Follower {
             last_mtime: meta.modified().ok(),
             len_at_open: meta.len(),
             fp: Fingerprint::default(),
+            boundary_fp: Fingerprint::default(),
             lines: Lines::new(max_line),
             buf: Vec::new(),
         })
@@ -126,6 +130,7 @@ impl Follower {
     fn seek(&mut self, offset: u64) -> io::Result<()> {
         self.offset = offset;
         self.fp = Fingerprint::read(&self.file, offset)?;
+        self.boundary_fp = self.fp.clone();
         Ok(())
     }
 
@@ -154,9 +159,14 @@ impl Follower {
         self.buf.resize(want, 0);
         let n = self.file.read_at(&mut self.buf, self.offset)?;
         let data = &self.buf[..n];
+        let before = self.fp.clone();
         self.lines.feed(data, sink);
         self.fp.push(data);
         self.offset += n as u64;
+        if let Some(complete) = data.len().checked_sub(self.lines.pending()) {
+            self.boundary_fp = before;
+            self.boundary_fp.push(&data[..complete]);
+        }
         Ok(())
     }
 
@@ -186,6 +196,7 @@ impl Follower {
         self.last_len = 0;
         self.last_mtime = None;
         self.fp = Fingerprint::default();
+        self.boundary_fp = Fingerprint::default();
         self.lines.clear();
     }
 
@@ -207,17 +218,18 @@ impl Follower {
     /// Ends the history: a final line without `\n` is emitted as a complete line.
     pub fn flush_partial(&mut self, sink: &mut dyn FnMut(&[u8])) {
         self.lines.flush(sink);
+        self.boundary_fp = self.fp.clone();
     }
 
     /// The position just after the last complete line handed out.
-    pub fn position(&self) -> io::Result<Position> {
+    pub fn position(&self) -> Position {
         let offset = self.offset - self.lines.pending() as u64;
-        Ok(Position {
+        Position {
             dev: self.id.0,
             ino: self.id.1,
             offset,
-            hash: fingerprint_hash(&self.file, offset)?,
-        })
+            hash: fnv1a(&self.boundary_fp.bytes),
+        }
     }
 }
 
@@ -444,7 +456,7 @@ mod tests {
         fs::write(&log, "1\n2\npart").unwrap();
         let mut f = follower(&d, 10);
         assert_eq!(collect(&mut f).0, ["1", "2"]);
-        let pos: Position = f.position().unwrap().to_string().parse().unwrap();
+        let pos: Position = f.position().to_string().parse().unwrap();
         assert_eq!(pos.offset, 4, "position excludes the held partial line");
         append(&log, "ial\n3\n");
         let sb = Arc::new(Sandbox::new(vec![d.clone()]));
@@ -452,8 +464,11 @@ mod tests {
             .unwrap()
             .expect("valid");
         assert_eq!(collect(&mut r).0, ["partial", "3"]);
+        let after = r.position();
         fs::write(&log, "X\nY\nZZZZZZZZ\n").unwrap();
-        assert!(Follower::resume(sb, &log, &pos, 1 << 20).unwrap().is_none());
+        assert_eq!(r.position(), after, "a position never depends on the file as it is later");
+        assert!(Follower::resume(sb.clone(), &log, &pos, 1 << 20).unwrap().is_none());
+        assert!(Follower::resume(sb, &log, &after, 1 << 20).unwrap().is_none());
         assert!("1.2.3".parse::<Position>().is_err());
         assert!("1.2.3.4.5".parse::<Position>().is_err());
     }

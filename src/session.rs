@@ -321,7 +321,7 @@ impl Session {
         if !self.meta {
             return Ok(());
         }
-        let pos = self.follower.position().map_err(Ending::ReadError)?;
+        let pos = self.follower.position();
         let body = json!({ "event": name, "pos": pos.to_string() }).to_string();
         self.send(Message::binary(body.into_bytes()))
     }
