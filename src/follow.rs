@@ -13,7 +13,7 @@ use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::lines::Lines;
 use crate::refusal::Refusal;
@@ -21,6 +21,8 @@ use crate::sandbox::Sandbox;
 
 /// Bytes read from the file per poll.
 pub const CHUNK: usize = 64 * 1024;
+/// How long the old file is still read after its path names a new one.
+pub const ROTATE_GRACE: Duration = Duration::from_secs(1);
 /// Bytes kept from just before the read offset to recognise the same file content.
 const FP_LEN: usize = 64;
 
@@ -70,6 +72,10 @@ pub struct Follower {
     boundary_fp: Fingerprint,
     lines: Lines,
     buf: Vec<u8>,
+    /// When the path was first seen naming another file than the one open.
+    replaced_at: Option<Instant>,
+    /// The path does not name the open file (gone, or replaced and in its grace period).
+    detached: bool,
 }
 
 impl Follower {
@@ -124,6 +130,8 @@ impl Follower {
             boundary_fp: Fingerprint::default(),
             lines: Lines::new(max_line),
             buf: Vec::new(),
+            replaced_at: None,
+            detached: false,
         })
     }
 
@@ -174,12 +182,26 @@ impl Follower {
         let meta = match fs::metadata(&self.path) {
             Ok(m) => m,
             // Deleted or mid-rename: keep reading the old handle until a new file appears.
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Poll::Idle),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                self.detached = true;
+                return Ok(Poll::Idle);
+            }
             Err(e) => return Err(e.into()),
         };
         if (meta.dev(), meta.ino()) == self.id {
+            self.detached = false;
+            self.replaced_at = None;
             return Ok(Poll::Idle);
         }
+        // The path names another file. Writers that have not reopened yet still append to the
+        // old one, so it is drained for a grace period before switching.
+        self.detached = true;
+        let since = *self.replaced_at.get_or_insert_with(Instant::now);
+        if since.elapsed() < ROTATE_GRACE {
+            return Ok(Poll::Idle);
+        }
+        self.detached = false;
+        self.replaced_at = None;
         let (file, meta) = self
             .sandbox
             .open_file(&self.path)
@@ -210,7 +232,13 @@ impl Follower {
         self.offset
     }
 
-    /// The (canonical) path being followed.
+    /// True while the path does not name the open file: the caller should poll often, since
+    /// a watcher of the path sees neither writes to the old file nor the grace running out.
+    pub fn detached(&self) -> bool {
+        self.detached
+    }
+
+    /// The path being followed.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -429,8 +457,14 @@ mod tests {
         append(&d.join("log.1"), "3\n");
         fs::write(&log, "4\n").unwrap();
         let (lines, polls) = collect(&mut f);
-        assert_eq!(lines, ["3", "4"]);
+        assert_eq!((lines, polls), (vec!["3".to_string()], vec![Poll::Data]));
+        assert!(f.detached(), "the new file waits out the grace period");
+        append(&d.join("log.1"), "3b, late, to the old file\n");
+        std::thread::sleep(ROTATE_GRACE);
+        let (lines, polls) = collect(&mut f);
+        assert_eq!(lines, ["3b, late, to the old file", "4"]);
         assert_eq!(polls, [Poll::Data, Poll::Rotated, Poll::Data]);
+        assert!(!f.detached());
     }
 
     #[test]
@@ -466,9 +500,21 @@ mod tests {
         assert_eq!(collect(&mut r).0, ["partial", "3"]);
         let after = r.position();
         fs::write(&log, "X\nY\nZZZZZZZZ\n").unwrap();
-        assert_eq!(r.position(), after, "a position never depends on the file as it is later");
-        assert!(Follower::resume(sb.clone(), &log, &pos, 1 << 20).unwrap().is_none());
-        assert!(Follower::resume(sb, &log, &after, 1 << 20).unwrap().is_none());
+        assert_eq!(
+            r.position(),
+            after,
+            "a position never depends on the file as it is later"
+        );
+        assert!(
+            Follower::resume(sb.clone(), &log, &pos, 1 << 20)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            Follower::resume(sb, &log, &after, 1 << 20)
+                .unwrap()
+                .is_none()
+        );
         assert!("1.2.3".parse::<Position>().is_err());
         assert!("1.2.3.4.5".parse::<Position>().is_err());
     }

@@ -16,7 +16,7 @@ use crate::http::{self, ReadError, Request, Response};
 use crate::listing;
 use crate::refusal::Refusal;
 use crate::render::Format;
-use crate::sandbox::Target;
+use crate::sandbox::{self, Target};
 use crate::server::{Shared, Slot};
 use crate::session::{self, Opening, Params, WRITE_TIMEOUT};
 
@@ -211,7 +211,11 @@ fn upgrade(shared: &Shared, req: &Request, path: &str) -> Result<Upgrade, Refusa
     }
     check_origin(shared, req)?;
     let params = params(shared, req)?;
-    let Target::File(path) = shared.sandbox.resolve(path)? else {
+    // Follow the path as asked, not its canonical target: when it is a symlink that is later
+    // pointed elsewhere (as logrotate -L or Kubernetes do), that is a rotation. Every (re)open
+    // goes through the sandbox again.
+    let path = sandbox::decode(path)?;
+    let Target::File(_) = shared.sandbox.check(&path)? else {
         return Err(Refusal::Forbidden("not a regular file"));
     };
     let (sb, max) = (shared.sandbox.clone(), shared.config.max_line);

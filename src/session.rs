@@ -27,6 +27,8 @@ use crate::watch::Subscription;
 pub const FRAME_TARGET: usize = 64 * 1024;
 /// A follower reads its file at least this often even without news from its watch.
 const SAFETY_POLL: Duration = Duration::from_secs(5);
+/// ... and this often while its path names another file or none (the watch sees neither).
+const DETACHED_POLL: Duration = Duration::from_millis(200);
 /// A client that cannot take one frame within this time has stopped reading and is dropped.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing handshake may take.
@@ -255,7 +257,12 @@ impl Session {
         loop {
             self.read_client()?;
             let now = watch.generation();
-            if now != polled || backlog || last_poll.elapsed() >= SAFETY_POLL {
+            let due = if self.follower.detached() {
+                DETACHED_POLL
+            } else {
+                SAFETY_POLL
+            };
+            if now != polled || backlog || last_poll.elapsed() >= due {
                 polled = now;
                 backlog = self.pump()?;
                 last_poll = Instant::now();
@@ -269,7 +276,12 @@ impl Session {
             }
             if !backlog {
                 let until_ping = heartbeat.saturating_sub(last_ping.elapsed());
-                watch.wait(polled, until_ping.min(SAFETY_POLL));
+                let poll_by = if self.follower.detached() {
+                    DETACHED_POLL
+                } else {
+                    SAFETY_POLL
+                };
+                watch.wait(polled, until_ping.min(poll_by));
             }
         }
     }

@@ -139,3 +139,35 @@ fn a_fast_writer_loses_and_duplicates_nothing() {
         assert_eq!(line.parse::<usize>().unwrap(), i, "line {i}");
     }
 }
+
+#[test]
+fn a_symlink_that_is_pointed_elsewhere_is_followed_like_a_rotation() {
+    let dir = TempDir::new("relink");
+    dir.write("a.log", "a1\n");
+    dir.write("b.log", "b1\n");
+    std::os::unix::fs::symlink(dir.path("a.log"), dir.path("current")).unwrap();
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = follow(&dir, &srv, "current");
+    std::os::unix::fs::symlink(dir.path("b.log"), dir.path("current.new")).unwrap();
+    fs::rename(dir.path("current.new"), dir.path("current")).unwrap(); // atomic re-point
+    dir.append("b.log", "b2\n");
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.contains("b2"));
+    assert_eq!(got.text, "b1\nb2\n");
+    assert!(got.event_names().contains(&"rotated".to_string()));
+}
+
+#[test]
+fn lines_written_to_the_old_file_just_after_rotation_are_not_lost() {
+    let dir = TempDir::new("late");
+    dir.write("a.log", "1\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = follow(&dir, &srv, "a.log");
+    fs::rename(dir.path("a.log"), dir.path("a.log.1")).unwrap();
+    dir.write("a.log", "new 1\n");
+    std::thread::sleep(Duration::from_millis(300)); // the writer has not reopened yet
+    dir.append("a.log.1", "late to the old file\n");
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| {
+        r.text.contains("new 1")
+    });
+    assert_eq!(got.text, "late to the old file\nnew 1\n");
+}
