@@ -21,6 +21,10 @@ use crate::sandbox::Sandbox;
 
 /// Bytes read from the file per poll.
 pub const CHUNK: usize = 64 * 1024;
+/// History scans at least this far back for its lines...
+const HISTORY_SCAN_MIN: u64 = 16 << 20;
+/// ... or this much per requested line, whichever is more.
+const HISTORY_SCAN_PER_LINE: u64 = 4096;
 /// How long the old file is still read after its path names a new one.
 pub const ROTATE_GRACE: Duration = Duration::from_secs(1);
 /// Bytes kept from just before the read offset to recognise the same file content.
@@ -267,6 +271,9 @@ pub fn history_start(file: &File, len: u64, n: usize) -> io::Result<u64> {
     if n == 0 {
         return Ok(len);
     }
+    // A file with few newlines (binary, or giant lines) is not scanned whole: past this many
+    // bytes the history starts where the scan stopped, mid-line.
+    let limit = len.saturating_sub(HISTORY_SCAN_MIN.max(n as u64 * HISTORY_SCAN_PER_LINE));
     let mut buf = vec![0u8; CHUNK];
     let mut end = len;
     let mut seen = 0;
@@ -288,6 +295,9 @@ pub fn history_start(file: &File, len: u64, n: usize) -> io::Result<u64> {
         }
         skip_last = false;
         end = start;
+        if end <= limit {
+            return Ok(end);
+        }
     }
     Ok(0)
 }
@@ -416,6 +426,12 @@ mod tests {
             .collect();
         let s = start_of(&big, 3) as usize;
         assert_eq!(&big[s..], b"line 99997\nline 99998\nline 99999\n");
+        let no_newlines = vec![b'x'; 40 << 20];
+        let s = start_of(&no_newlines, 10);
+        assert!(
+            s > 0 && no_newlines.len() as u64 - s <= 17 << 20,
+            "scan bounded, got {s}"
+        );
     }
 
     fn collect(f: &mut Follower) -> (Vec<String>, Vec<Poll>) {

@@ -14,6 +14,8 @@ use crate::sandbox::{self, Sandbox, Target};
 
 /// Entries listed per directory at most; the reply says when more were left out.
 const MAX_ENTRIES: usize = 5000;
+/// Directory entries read at most before sorting (bounds the memory of a huge directory).
+const MAX_SCANNED: usize = 200_000;
 
 /// Lists `path` (a decoded absolute path), or the roots when it is `None`.
 pub fn list(sb: &Sandbox, path: Option<&str>) -> Result<String, Refusal> {
@@ -41,16 +43,24 @@ pub fn list(sb: &Sandbox, path: Option<&str>) -> Result<String, Refusal> {
 
 fn list_dir(sb: &Sandbox, dir: &Path) -> Result<Value, Refusal> {
     let read = fs::read_dir(dir).map_err(|_| Refusal::Forbidden("directory cannot be read"))?;
+    // Names are sorted before any is cut, so a large directory shows its first entries in
+    // the documented order (directories first, then by name), not an arbitrary subset.
+    let mut names: Vec<(bool, String)> = read
+        .flatten()
+        .take(MAX_SCANNED)
+        .filter_map(|item| {
+            let is_dir = item.file_type().is_ok_and(|t| t.is_dir());
+            Some((!is_dir, item.file_name().to_str()?.to_owned()))
+        })
+        .collect();
+    names.sort();
     let mut entries: Vec<Value> = Vec::new();
     let mut truncated = false;
-    for item in read.flatten() {
+    for (_, name) in names {
         if entries.len() == MAX_ENTRIES {
             truncated = true;
             break;
         }
-        let Some(name) = item.file_name().to_str().map(str::to_owned) else {
-            continue;
-        };
         if let Some(v) = entry(sb, &dir.join(&name), &name) {
             entries.push(v);
         }
@@ -131,5 +141,30 @@ mod tests {
             list(&sb, d.to_str()),
             Err(Refusal::Forbidden("outside the roots"))
         );
+    }
+
+    #[test]
+    fn a_large_directory_shows_its_first_entries_in_order() {
+        let d = std::env::temp_dir().join(format!("logview-listing-big-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&d);
+        fs::create_dir_all(d.join("zz")).unwrap();
+        let d = d.canonicalize().unwrap();
+        for i in (0..MAX_ENTRIES + 3).rev() {
+            fs::write(d.join(format!("f{i:05}")), "").unwrap();
+        }
+        let sb = Sandbox::new(vec![d.clone()]);
+        let v: Value = serde_json::from_str(&list(&sb, d.to_str()).unwrap()).unwrap();
+        let entries = v["entries"].as_array().unwrap();
+        assert_eq!(
+            (entries.len(), v["truncated"].as_bool()),
+            (MAX_ENTRIES, Some(true))
+        );
+        assert_eq!(entries[0]["name"], "zz");
+        assert_eq!(entries[1]["name"], "f00000");
+        assert_eq!(
+            entries[MAX_ENTRIES - 1]["name"],
+            format!("f{:05}", MAX_ENTRIES - 2)
+        );
+        fs::remove_dir_all(&d).unwrap();
     }
 }
