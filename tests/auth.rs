@@ -46,8 +46,7 @@ fn get(srv: &Server, target: &str, auth: Option<&str>, extra: &str) -> (u16, Str
 }
 
 fn ws_status(srv: &Server, target: &str, auth: Option<&str>) -> u16 {
-    let extra = "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
-    get(srv, target, auth, extra).0
+    get(srv, target, auth, UPGRADE_HEADERS).0
 }
 
 #[test]

@@ -100,14 +100,7 @@ fn a_silent_peer_is_dropped_after_two_heartbeats() {
     let srv = Server::start(&["--heartbeat", "1", dir.0.to_str().unwrap()]);
     let baseline = srv.threads();
     // A raw upgrade whose client never answers pings.
-    let mut s = TcpStream::connect(srv.addr).unwrap();
-    let req = format!(
-        "GET {}?tail=1 HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-        encode_path(&log),
-        srv.addr
-    );
-    s.write_all(req.as_bytes()).unwrap();
+    let mut s = srv.raw_upgrade(&log, "tail=1");
     s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
     let started = Instant::now();
     let mut all = Vec::new();
@@ -228,14 +221,7 @@ fn oversized_or_broken_client_frames_end_the_session_with_a_reason() {
     );
 
     // A frame with a reserved opcode, sent raw after a real handshake.
-    let mut s = TcpStream::connect(srv.addr).unwrap();
-    let req = format!(
-        "GET {}?tail=1 HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
-        encode_path(&log),
-        srv.addr
-    );
-    s.write_all(req.as_bytes()).unwrap();
+    let mut s = srv.raw_upgrade(&log, "tail=1");
     s.write_all(&[0x83, 0x80, 1, 2, 3, 4]).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut all = Vec::new();

@@ -31,12 +31,7 @@ fn setup() -> (TempDir, Server) {
 }
 
 fn ws_request(srv: &Server, target: &str, extra: &str) -> (u16, String) {
-    let req = format!(
-        "GET {target} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n{extra}\r\n",
-        srv.addr
-    );
-    let resp = srv.raw(req.as_bytes());
+    let resp = srv.raw(srv.upgrade_head(target, extra).as_bytes());
     assert!(
         !resp.contains(SECRET),
         "leaked a secret for {target}: {resp}"

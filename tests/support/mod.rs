@@ -16,6 +16,10 @@ use tungstenite::{WebSocket, client::IntoClientRequest};
 
 pub type Ws = WebSocket<MaybeTlsStream<TcpStream>>;
 
+/// The headers of a valid WebSocket version 13 upgrade (a fixed key).
+pub const UPGRADE_HEADERS: &str = "Upgrade: websocket\r\nConnection: Upgrade\r\n\
+    Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+
 /// A temp directory removed on drop.
 pub struct TempDir(pub PathBuf);
 
@@ -152,6 +156,23 @@ impl Server {
             Err(tungstenite::Error::Http(resp)) => resp.status().as_u16(),
             Err(e) => panic!("unexpected handshake error {e}"),
         }
+    }
+
+    /// A complete WebSocket upgrade head for `target` (sent verbatim), with `extra` header
+    /// lines (each ending in CRLF) before the blank line.
+    pub fn upgrade_head(&self, target: &str, extra: &str) -> String {
+        format!(
+            "GET {target} HTTP/1.1\r\nHost: {}\r\n{UPGRADE_HEADERS}{extra}\r\n",
+            self.addr
+        )
+    }
+
+    /// A raw TCP connection that has sent a valid upgrade for `path?query` and read nothing.
+    pub fn raw_upgrade(&self, path: &Path, query: &str) -> TcpStream {
+        let mut s = TcpStream::connect(self.addr).unwrap();
+        let head = self.upgrade_head(&format!("{}?{query}", encode_path(path)), "");
+        s.write_all(head.as_bytes()).unwrap();
+        s
     }
 
     /// Sends raw bytes and returns everything the server answers until it closes.
