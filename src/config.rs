@@ -30,6 +30,8 @@ OPTIONS:
       --heartbeat SECS    ping interval; a peer that sends nothing for two intervals is
                           dropped (default 30)
       --max-clients N     concurrent WebSocket clients; the next one gets HTTP 503 (default 256)
+      --max-pending N     connections still sending their request head (default 4096); one
+                          address may hold 16 of them (no share with --trust-proxy)
       --allow-origin URL  extra browser Origin allowed to connect (repeatable)
       --max-line-bytes N  longer lines are cut to N bytes (default 1048576)
       --poll-ms MS        slowest file poll interval when a file is idle (default 200)
@@ -53,6 +55,8 @@ pub struct Config {
     pub lines: usize,
     pub heartbeat: Duration,
     pub max_clients: usize,
+    /// Connections that may wait for their request head at once.
+    pub max_pending: usize,
     /// Extra allowed origins, serialised as `scheme://host[:port]`.
     pub allow_origins: Vec<String>,
     pub max_line: usize,
@@ -134,6 +138,7 @@ fn serve(mut p: pico_args::Arguments, env_auth: Option<String>) -> Result<Config
     let lines = p.opt_value_from_str(["-n", "--lines"])?.unwrap_or(1000);
     let heartbeat: u64 = p.opt_value_from_str("--heartbeat")?.unwrap_or(30);
     let max_clients: usize = p.opt_value_from_str("--max-clients")?.unwrap_or(256);
+    let max_pending: usize = p.opt_value_from_str("--max-pending")?.unwrap_or(4096);
     let max_line: usize = p.opt_value_from_str("--max-line-bytes")?.unwrap_or(1 << 20);
     let poll_ms: u64 = p.opt_value_from_str("--poll-ms")?.unwrap_or(200);
     let origins: Vec<String> = p.values_from_str("--allow-origin")?;
@@ -142,9 +147,9 @@ fn serve(mut p: pico_args::Arguments, env_auth: Option<String>) -> Result<Config
     let trust_proxy = p.contains("--trust-proxy");
     let base_path: Option<String> = p.opt_value_from_str("--base-path")?;
     let roots = free_args(p)?;
-    if heartbeat == 0 || max_clients == 0 || poll_ms == 0 {
+    if heartbeat == 0 || max_clients == 0 || max_pending == 0 || poll_ms == 0 {
         return Err(ArgError::Invalid(
-            "--heartbeat, --max-clients and --poll-ms must be at least 1".into(),
+            "--heartbeat, --max-clients, --max-pending and --poll-ms must be at least 1".into(),
         ));
     }
     if max_line < 256 {
@@ -165,6 +170,7 @@ fn serve(mut p: pico_args::Arguments, env_auth: Option<String>) -> Result<Config
         lines,
         heartbeat: Duration::from_secs(heartbeat),
         max_clients,
+        max_pending,
         allow_origins: origins
             .iter()
             .map(|o| parse_origin(o))

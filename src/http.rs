@@ -1,18 +1,16 @@
-//! One HTTP request: read and bound its head, parse it, and decide what it is (the page, an
-//! asset, the listing API, or a WebSocket upgrade) or why it is refused; write plain responses.
+//! HTTP/1.1 on the wire: parse a request head (the reception bounds its size and time), read
+//! its headers and query, and write plain responses.
 //!
-//! Guarantees: a head larger than [`MAX_HEAD`] or slower than the handshake deadline is
-//! refused without blocking anything else; responses never echo request input.
+//! Guarantees: a head with more than [`MAX_HEADERS`] headers or a non-UTF-8 value is refused;
+//! responses never echo request input.
 
-use std::io::{self, Read, Write};
-use std::net::TcpStream;
-use std::time::Instant;
+use std::io::{self, Write};
 
 use crate::refusal::Refusal;
 
 /// Largest request head accepted, in bytes.
 pub const MAX_HEAD: usize = 16 * 1024;
-const MAX_HEADERS: usize = 64;
+pub const MAX_HEADERS: usize = 64;
 
 /// A parsed request head. Header names are lower-cased.
 #[derive(Debug, Clone)]
@@ -25,6 +23,7 @@ pub struct Request {
 }
 
 impl Request {
+    /// The first value of a header.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -32,13 +31,19 @@ impl Request {
             .map(|(_, v)| v.as_str())
     }
 
-    /// True when a comma-separated header contains `token`, ignoring case.
-    pub fn header_has(&self, name: &str, token: &str) -> bool {
+    /// The items of a comma-separated header, across all its lines, in order.
+    pub fn header_items<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
         self.headers
             .iter()
-            .filter(|(n, _)| n == name)
+            .filter(move |(n, _)| n == name)
             .flat_map(|(_, v)| v.split(','))
-            .any(|t| t.trim().eq_ignore_ascii_case(token))
+            .map(str::trim)
+    }
+
+    /// True when a comma-separated header contains `token`, ignoring case.
+    pub fn header_has(&self, name: &str, token: &str) -> bool {
+        self.header_items(name)
+            .any(|t| t.eq_ignore_ascii_case(token))
     }
 
     /// Decoded query parameters; the last value of a repeated name wins.
@@ -48,57 +53,6 @@ impl Request {
             .filter(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned())
             .last()
-    }
-}
-
-/// Why no request could be read; none of these gets a normal response.
-#[derive(Debug)]
-pub enum ReadError {
-    /// The peer closed or reset before sending a whole head.
-    Closed,
-    /// The head did not arrive before the deadline.
-    Timeout,
-    /// The head is invalid or too large: answer with this refusal.
-    Refused(Refusal),
-}
-
-/// Reads one request head, and returns it with any bytes that followed it (a WebSocket
-/// client may send its first frame in the same packet).
-pub fn read_request(
-    stream: &mut TcpStream,
-    deadline: Instant,
-) -> Result<(Request, Vec<u8>), ReadError> {
-    let mut buf = Vec::with_capacity(1024);
-    let mut chunk = [0u8; 2048];
-    loop {
-        if let Some((req, len)) = parse(&buf).map_err(ReadError::Refused)? {
-            return Ok((req, buf[len..].to_vec()));
-        }
-        if buf.len() >= MAX_HEAD {
-            return Err(ReadError::Refused(Refusal::HeadTooLarge));
-        }
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(ReadError::Timeout);
-        }
-        stream
-            .set_read_timeout(Some(left))
-            .map_err(|_| ReadError::Closed)?;
-        let room = chunk.len().min(MAX_HEAD + 1 - buf.len());
-        match stream.read(&mut chunk[..room]) {
-            Ok(0) => return Err(ReadError::Closed),
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                return Err(ReadError::Timeout);
-            }
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(_) => return Err(ReadError::Closed),
-        }
     }
 }
 
@@ -167,8 +121,10 @@ impl Response {
                 "WWW-Authenticate",
                 r#"Basic realm="logview", charset="UTF-8""#.into(),
             )),
-            Refusal::TooManyAttempts(secs) => resp.extra.push(("Retry-After", secs.to_string())),
             _ => {}
+        }
+        if let Some(secs) = r.retry_after() {
+            resp.extra.push(("Retry-After", secs.to_string()));
         }
         resp.with("Cache-Control", "no-store")
     }

@@ -9,6 +9,7 @@ pub mod follow;
 pub mod http;
 pub mod lines;
 pub mod listing;
+pub mod reception;
 pub mod refusal;
 pub mod render;
 pub mod router;

@@ -35,8 +35,11 @@ pub enum Refusal {
     TooManyAttempts(u64),
     /// The path is outside `--base-path`.
     OutsideBase,
-    /// `--max-clients` WebSocket sessions (or too many pending handshakes) are already open.
+    /// `--max-clients` WebSocket sessions (or as many request threads) are already open.
     Busy,
+    /// The client's address already holds its share of the connections still sending their
+    /// request head, or the waiting pool is full and this address holds the most of it.
+    Crowded,
 }
 
 impl Refusal {
@@ -51,10 +54,33 @@ impl Refusal {
             Refusal::Unauthorized | Refusal::BadCredentials => (401, "Unauthorized"),
             Refusal::TooManyAttempts(_) => (429, "Too Many Requests"),
             Refusal::Method(_) => (405, "Method Not Allowed"),
-            Refusal::Busy => (503, "Service Unavailable"),
+            Refusal::Busy | Refusal::Crowded => (503, "Service Unavailable"),
+        }
+    }
+
+    /// Seconds a client should wait before trying again, sent as `Retry-After`.
+    pub fn retry_after(&self) -> Option<u64> {
+        match self {
+            Refusal::TooManyAttempts(secs) => Some(*secs),
+            Refusal::Busy | Refusal::Crowded => Some(RETRY_BUSY),
+            _ => None,
+        }
+    }
+
+    /// A short fixed name for log summaries that count refusals instead of listing them.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            Refusal::Malformed(_) | Refusal::HeadTooLarge => "bad request head",
+            Refusal::Timeout => "request head too slow",
+            Refusal::Crowded => "too many waiting connections from the address",
+            Refusal::Busy => "server busy",
+            _ => "other",
         }
     }
 }
+
+/// `Retry-After` for a full server, in seconds.
+const RETRY_BUSY: u64 = 1;
 
 /// The text sent as the response body and written to the log. It never contains the
 /// requested path, so nothing the client sent is echoed back.
@@ -74,6 +100,9 @@ impl fmt::Display for Refusal {
             Refusal::Timeout => f.write_str("request head not received in time"),
             Refusal::BadHost => f.write_str("forbidden: unexpected Host header"),
             Refusal::Busy => f.write_str("too many clients, try again later"),
+            Refusal::Crowded => f.write_str(
+                "server busy: too many connections waiting from your address, try again later",
+            ),
         }
     }
 }

@@ -5,23 +5,21 @@
 //! once; cross-origin upgrades and DNS-rebinding Host headers are refused.
 
 use std::net::{IpAddr, SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
 
 use log::{debug, info};
 use url::{Host, Url};
 
 use crate::assets;
 use crate::follow::{Follower, Position};
-use crate::http::{self, ReadError, Request, Response};
+use crate::http::{Request, Response};
 use crate::listing;
+use crate::reception::Arrival;
 use crate::refusal::Refusal;
 use crate::render::Format;
 use crate::sandbox::{self, Target};
 use crate::server::{Shared, Slot};
 use crate::session::{self, Opening, Params, WRITE_TIMEOUT};
 
-/// How long a client may take to send its request head.
-pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Where the page's own files and API live; never a log path.
 const PREFIX: &str = "/_logview/";
 
@@ -43,19 +41,17 @@ pub struct Upgrade {
     pub path: String,
 }
 
-/// Serves one connection; `slot` is its place among the open connections.
-pub fn serve(slot: Slot, mut stream: TcpStream, peer: SocketAddr) {
+/// Serves one request whose head has arrived; `slot` is its place among the request threads.
+pub fn serve(slot: Slot, arrival: Arrival) {
+    let Arrival {
+        mut stream,
+        peer,
+        request: req,
+        rest,
+    } = arrival;
     let shared = slot.shared().clone();
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
-    let (req, rest) = match http::read_request(&mut stream, Instant::now() + HANDSHAKE_TIMEOUT) {
-        Ok(r) => r,
-        Err(ReadError::Closed) => return debug!("{peer} closed before a request"),
-        Err(ReadError::Timeout) => {
-            return refuse(&mut stream, &peer.to_string(), "-", &Refusal::Timeout);
-        }
-        Err(ReadError::Refused(r)) => return refuse(&mut stream, &peer.to_string(), "-", &r),
-    };
     let client = Client::of(&shared, &req, peer);
     match route(&shared, &req, &client) {
         Ok(Route::Respond(resp)) => {
@@ -79,11 +75,13 @@ struct Client {
 impl Client {
     /// With `--trust-proxy`, the last address in `X-Forwarded-For` (the one the proxy saw).
     fn of(shared: &Shared, req: &Request, peer: SocketAddr) -> Client {
+        // The proxy appends the address it saw, maybe as a header line of its own (HAProxy):
+        // only the very last item is its word; every earlier one is the client's.
         let forwarded = req
-            .header("x-forwarded-for")
+            .header_items("x-forwarded-for")
+            .last()
             .filter(|_| shared.config.trust_proxy)
-            .and_then(|h| h.rsplit(',').next())
-            .and_then(|ip| ip.trim().parse::<IpAddr>().ok());
+            .and_then(|ip| ip.parse::<IpAddr>().ok());
         match forwarded {
             Some(ip) => Client {
                 ip,

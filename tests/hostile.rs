@@ -68,29 +68,43 @@ fn slowloris_is_timed_out_without_blocking_others() {
     let dir = TempDir::new("slowloris");
     let log = dir.write("a.log", "fine\n");
     let srv = Server::start(&[dir.0.to_str().unwrap()]);
-    let mut slow: Vec<TcpStream> = (0..20)
-        .map(|_| {
-            let mut s = TcpStream::connect(srv.addr).unwrap();
-            s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
-            s
-        })
-        .collect();
-    let silent = TcpStream::connect(srv.addr).unwrap();
+    let partial = |src| {
+        let mut s = srv.connect_from(src);
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n").unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        s
+    };
+    // One address may keep 16 connections waiting for their head; the 17th is told why.
+    let mut slow: Vec<TcpStream> = (0..16).map(|_| partial([127, 0, 0, 1])).collect();
+    for _ in 0..4 {
+        let mut out = String::new();
+        partial([127, 0, 0, 1]).read_to_string(&mut out).unwrap();
+        assert!(out.starts_with("HTTP/1.1 503"), "{out}");
+        assert!(out.contains("Retry-After: 1\r\n"), "{out}");
+        assert!(
+            out.contains("too many connections waiting from your address"),
+            "{out}"
+        );
+    }
+    slow.push(srv.connect_from([127, 0, 0, 3]));
+    let mut ws = srv.connect_ws_from([127, 0, 0, 2], &log, "");
     assert_eq!(
-        read_to_close(&mut srv.connect(&log, "")).text,
+        read_to_close(&mut ws).text,
         "fine\n",
         "others are served meanwhile"
     );
-    for s in slow
-        .iter_mut()
-        .chain(std::iter::once(&mut silent.try_clone().unwrap()))
-    {
+    for s in &mut slow {
         s.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
         let mut out = String::new();
         s.read_to_string(&mut out)
             .expect("the server closes the connection");
-        assert!(out.is_empty() || out.starts_with("HTTP/1.1 408"), "{out}");
+        assert!(out.starts_with("HTTP/1.1 408"), "{out}");
+        assert!(out.contains("request head not received in time"), "{out}");
     }
+    srv.wait_log(
+        "(request head too slow); most from 127.0.0.1 (16)",
+        Duration::from_secs(5),
+    );
 }
 
 #[test]
@@ -238,16 +252,18 @@ fn oversized_or_broken_client_frames_end_the_session_with_a_reason() {
 }
 
 #[test]
-fn running_out_of_descriptors_pauses_accepting_and_recovers() {
+fn running_out_of_descriptors_sheds_waiting_connections_and_recovers() {
     let dir = TempDir::new("nofile");
     let log = dir.write("a.log", "x\n");
     let srv = Server::start_limited(40, &[dir.0.to_str().unwrap()]);
     // Silent connections each hold a descriptor for the 5 s handshake timeout: more of them
-    // than the server may open leaves accept() failing with EMFILE meanwhile.
-    let held: Vec<TcpStream> = (0..60)
-        .map(|_| TcpStream::connect(srv.addr).unwrap())
+    // than the server may open (from four addresses, each within its share) leaves accept()
+    // failing with EMFILE; the server then sheds waiting connections instead of spinning.
+    let held: Vec<TcpStream> = (1..=4)
+        .flat_map(|n| (0..15).map(move |_| [127, 0, 0, n]))
+        .filter_map(|src| support::connect_from(src, srv.addr).ok())
         .collect();
-    srv.wait_log("accept failed", Duration::from_secs(10));
+    srv.wait_log("out of descriptors", Duration::from_secs(10));
     let cpu = |pid: u32| {
         let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
         let after_name = stat.rsplit(')').next().unwrap();

@@ -175,16 +175,32 @@ impl Server {
         s
     }
 
-    /// Sends raw bytes and returns everything the server answers until it closes.
-    pub fn raw(&self, request: &[u8]) -> String {
-        let mut s = TcpStream::connect(self.addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
-        s.write_all(request).unwrap();
-        let mut out = Vec::new();
-        let _ = s.read_to_end(&mut out);
-        String::from_utf8_lossy(&out).into_owned()
+    /// A TCP connection from the loopback address `src` (e.g. `[127, 0, 0, 2]`), so a test
+    /// can play several client addresses.
+    pub fn connect_from(&self, src: [u8; 4]) -> TcpStream {
+        connect_from(src, self.addr).expect("connect from a loopback address")
     }
 
+    /// A WebSocket client connected from the loopback address `src`.
+    pub fn connect_ws_from(&self, src: [u8; 4], path: &Path, query: &str) -> Ws {
+        let stream = self.connect_from(src);
+        let (ws, _) = tungstenite::client(self.ws_url(path, query), MaybeTlsStream::Plain(stream))
+            .expect("WebSocket handshake");
+        set_timeout(&ws, Duration::from_secs(10));
+        ws
+    }
+
+    /// A GET of `target` from the loopback address `src`, returning (status, body).
+    pub fn get_from(&self, src: [u8; 4], target: &str) -> (u16, String) {
+        let mut s = self.connect_from(src);
+        let head = format!("GET {target} HTTP/1.1\r\nHost: {}\r\n\r\n", self.addr);
+        parse_response(&exchange(&mut s, head.as_bytes()))
+    }
+
+    /// Sends raw bytes and returns everything the server answers until it closes.
+    pub fn raw(&self, request: &[u8]) -> String {
+        exchange(&mut TcpStream::connect(self.addr).unwrap(), request)
+    }
     /// A GET of `target` (sent verbatim), returning (status, body).
     pub fn get(&self, target: &str) -> (u16, String) {
         let resp =
@@ -201,6 +217,24 @@ impl Server {
     pub fn rss_kib(&self) -> usize {
         proc_status(self.pid(), "VmRSS:")
     }
+}
+
+/// Writes `request` and reads the answer until the server closes (15 s at most).
+pub fn exchange(s: &mut TcpStream, request: &[u8]) -> String {
+    s.set_read_timeout(Some(Duration::from_secs(15))).unwrap();
+    s.write_all(request).unwrap();
+    let mut out = Vec::new();
+    let _ = s.read_to_end(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A TCP connection to `to` whose source is the loopback address `src`.
+pub fn connect_from(src: [u8; 4], to: SocketAddr) -> std::io::Result<TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None)?;
+    socket.bind(&SocketAddr::from((src, 0)).into())?;
+    socket.connect_timeout(&to.into(), Duration::from_secs(10))?;
+    Ok(socket.into())
 }
 
 impl Drop for Server {
