@@ -1,18 +1,31 @@
 //! A log line → what a client receives: the line itself (`text`) or safe HTML (`html`).
 //!
-//! Guarantees for `html`: every byte of the line is HTML-escaped, ANSI SGR colours become
-//! `<span>`s, a colour left open at the end of one line continues on the next, and no other
-//! escape sequence or control character (tab excepted) reaches the output.
+//! Guarantees for `html`: every character of the line is HTML-escaped; ANSI SGR sequences
+//! update one normalised [`Style`] (foreground, background, bold, dim, italic, underline,
+//! strike, reverse, overline), never a list of sequences, so the state carried from one line
+//! to the next is a few bytes whatever came before; a styled run is at most `<b><i><u><s>`
+//! plus one `<span style='…'>`, opened before its first character and closed where the style
+//! changes or the line ends, so a colour left open at the end of one line continues on the
+//! next as one run. Every input character adds at most [`MAX_STEP`] bytes and rendering is
+//! one pass, so the HTML of a line is O(line length) in size and time. No other escape
+//! sequence and no control character (tab excepted) reaches the output. The 16 colours use
+//! the page's `--lv-NAME` CSS variables (with a fallback), 256-colour and truecolour a
+//! `#rrggbb` written by us from numbers, never copied from the input.
+//!
+//! [`Renderer::line_in_pieces`] hands the output on whenever it reaches a given size, so a
+//! caller holds at most that size plus [`MAX_STEP`] bytes of a line's rendering.
+//!
+//! This is our own SGR state machine: it replaced ansi-to-html 0.2.4, whose converter
+//! rescans its whole style stack for every code (quadratic on a line of alternating colours)
+//! and whose output grew with every sequence carried; the crate is no longer a dependency.
 
-use std::fmt::Write as _;
+use std::convert::Infallible;
 
-use ansi_to_html::{Converter, Esc};
-
-/// Longest carried SGR state; past it only the latest sequence is kept.
-const MAX_SGR_STATE: usize = 256;
-/// SGR sequences with more parameters are dropped: each parameter can become a `<span>`, and
-/// carried state is replayed in front of every following line.
-const MAX_SGR_PARAMS: usize = 16;
+/// Most bytes one input character can add to the output: closing the widest run (24),
+/// opening the widest (about 130) and one escaped character (6).
+pub const MAX_STEP: usize = 256;
+/// SGR parameter values saturate here: larger ones mean nothing, and must not overflow.
+const MAX_PARAM: u16 = 9999;
 
 /// How lines are sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,190 +34,479 @@ pub enum Format {
     Html,
 }
 
-/// Renders lines one by one, carrying ANSI state between them.
+/// A colour as SGR can set it, normalised: 256-colour indices 0–15 are the 16 named
+/// colours, the others are stored as the RGB value they stand for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Colour {
+    #[default]
+    Default,
+    /// One of the 16 named colours (8–15 are the bright ones).
+    Named(u8),
+    Rgb(u8, u8, u8),
+}
+
+const BOLD: u8 = 1;
+const DIM: u8 = 2;
+const ITALIC: u8 = 4;
+const UNDERLINE: u8 = 8;
+const STRIKE: u8 = 16;
+const REVERSE: u8 = 32;
+const OVERLINE: u8 = 64;
+
+/// The SGR state in force: all that is carried between lines.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Style {
+    fg: Colour,
+    bg: Colour,
+    flags: u8,
+}
+
+/// Renders lines one by one, carrying the SGR style between them.
 pub struct Renderer {
     format: Format,
-    converter: Converter,
-    /// SGR sequences in force at the end of the previous line.
-    sgr: String,
-    clean: String,
+    /// The style in force after the last character rendered.
+    style: Style,
 }
 
 impl Renderer {
     pub fn new(format: Format) -> Self {
         Renderer {
             format,
-            converter: Converter::new().four_bit_var_prefix(Some("lv-".into())),
-            sgr: String::new(),
-            clean: String::new(),
+            style: Style::default(),
         }
     }
 
     /// Appends the rendered line and its `\n` to `out`.
     pub fn line(&mut self, line: &[u8], out: &mut String) {
-        let text = String::from_utf8_lossy(line);
+        let mut keep = |_: &mut String| Ok::<(), Infallible>(());
+        let Ok(()) = self.line_in_pieces(line, out, usize::MAX, &mut keep);
+    }
+
+    /// Appends the rendered line and its `\n` to `out`, calling `spill` (which should take
+    /// what `out` holds) whenever `out` reaches `piece` bytes before the line is done, so
+    /// `out` never grows past about `piece + MAX_STEP` bytes. A spilled piece may end inside
+    /// a styled run (its tags close in a later piece) but never inside a character or an
+    /// entity. An error from `spill` stops the rendering and is returned.
+    pub fn line_in_pieces<E>(
+        &mut self,
+        line: &[u8],
+        out: &mut String,
+        piece: usize,
+        spill: &mut dyn FnMut(&mut String) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut pieces = Pieces {
+            piece,
+            limit: piece,
+            spill,
+        };
+        pieces.check(out)?;
         match self.format {
-            Format::Text => out.push_str(&text),
-            Format::Html => self.html(&text, out),
+            Format::Text => text(line, out, &mut pieces)?,
+            Format::Html => self.html(line, out, &mut pieces)?,
         }
         out.push('\n');
+        Ok(())
     }
 
     /// Forgets carried colours (the file was rotated or truncated).
     pub fn reset(&mut self) {
-        self.sgr.clear();
+        self.style = Style::default();
     }
 
-    fn html(&mut self, text: &str, out: &mut String) {
-        if self.sgr.is_empty() && !text.chars().any(is_special) {
-            let _ = write!(out, "{}", Esc(text));
-            return;
-        }
-        self.clean.clear();
-        self.clean.push_str(&self.sgr);
-        let carried = self.clean.len();
-        sanitize(text, &mut self.clean, &mut self.sgr);
-        match self.converter.convert(&self.clean) {
-            // ansi-to-html passes sequences it cannot parse through raw: never let one out.
-            Ok(html) if !html.chars().any(is_special) => out.push_str(&html),
-            _ => {
-                // An SGR code ansi-to-html does not know: show the text without colours.
-                self.sgr.clear();
-                let _ = write!(out, "{}", Esc(strip_sgr(&self.clean[carried..])));
+    fn html<E>(
+        &mut self,
+        line: &[u8],
+        out: &mut String,
+        pieces: &mut Pieces<'_, E>,
+    ) -> Result<(), E> {
+        let mut scan = Scan::Ground;
+        let mut open = Style::default();
+        for chunk in line.utf8_chunks() {
+            for c in chunk.valid().chars() {
+                scan = self.step(scan, c, &mut open, out);
+                pieces.check(out)?;
             }
+            if !chunk.invalid().is_empty() {
+                scan = self.step(scan, char::REPLACEMENT_CHARACTER, &mut open, out);
+                pieces.check(out)?;
+            }
+        }
+        // An escape sequence unfinished at the end of the line is dropped.
+        close_run(open, out);
+        Ok(())
+    }
+
+    /// Feeds one character through the escape-sequence scanner.
+    fn step(&mut self, scan: Scan, c: char, open: &mut Style, out: &mut String) -> Scan {
+        match scan {
+            Scan::Ground if c == '\x1b' => Scan::Escape,
+            Scan::Ground if is_special(c) => Scan::Ground,
+            Scan::Ground => {
+                if *open != self.style {
+                    close_run(*open, out);
+                    open_run(self.style, out);
+                    *open = self.style;
+                }
+                push_escaped(c, out);
+                Scan::Ground
+            }
+            Scan::Escape => match c {
+                '[' => Scan::Csi(Sgr::new(self.style)),
+                ']' | 'P' | 'X' | '^' | '_' => Scan::Str,
+                '\x20'..='\x2f' => Scan::Nf,
+                c if c.is_ascii() => Scan::Ground,
+                // ESC before a non-ASCII character is dropped alone.
+                c => self.step(Scan::Ground, c, open, out),
+            },
+            Scan::Csi(mut sgr) => match c {
+                'm' => {
+                    if let Some(style) = sgr.finish() {
+                        self.style = style;
+                    }
+                    Scan::Ground
+                }
+                '\x40'..='\x7e' => Scan::Ground,
+                '0'..='9' => {
+                    sgr.digit(c as u8 - b'0');
+                    Scan::Csi(sgr)
+                }
+                ';' => {
+                    sgr.param();
+                    Scan::Csi(sgr)
+                }
+                // Colon sub-parameters, private markers, intermediates: not an SGR we use.
+                _ => {
+                    sgr.ok = false;
+                    Scan::Csi(sgr)
+                }
+            },
+            Scan::Str if c == '\x07' => Scan::Ground,
+            Scan::Str | Scan::StrEsc if c == '\x1b' => Scan::StrEsc,
+            Scan::StrEsc if c == '\\' => Scan::Ground,
+            Scan::Str | Scan::StrEsc => Scan::Str,
+            Scan::Nf if ('\x30'..='\x7e').contains(&c) => Scan::Ground,
+            Scan::Nf => Scan::Nf,
         }
     }
 }
 
-/// Characters that need more than HTML escaping: ESC, other C0/C1 controls and DEL.
+/// Where the scanner is within the escape sequences of a line.
+#[derive(Clone, Copy)]
+enum Scan {
+    Ground,
+    /// After ESC.
+    Escape,
+    /// In `ESC [ … final`.
+    Csi(Sgr),
+    /// In an OSC/DCS/SOS/PM/APC string, which ends at BEL or ESC `\`.
+    Str,
+    /// In such a string, just after an ESC.
+    StrEsc,
+    /// In `ESC intermediate… final`.
+    Nf,
+}
+
+/// Hands `out` to `spill` whenever it reaches the next limit.
+struct Pieces<'s, E> {
+    piece: usize,
+    limit: usize,
+    spill: &'s mut dyn FnMut(&mut String) -> Result<(), E>,
+}
+
+impl<E> Pieces<'_, E> {
+    fn check(&mut self, out: &mut String) -> Result<(), E> {
+        if out.len() >= self.limit {
+            (self.spill)(out)?;
+            // Measured from what is left, in case `spill` did not take everything.
+            self.limit = out.len().saturating_add(self.piece);
+        }
+        Ok(())
+    }
+}
+
+/// The text format: the line as UTF-8, invalid sequences replaced by U+FFFD.
+fn text<E>(line: &[u8], out: &mut String, pieces: &mut Pieces<'_, E>) -> Result<(), E> {
+    for chunk in line.utf8_chunks() {
+        let mut s = chunk.valid();
+        while !s.is_empty() {
+            let mut n = s.len().min(pieces.limit.saturating_sub(out.len()).max(1));
+            while !s.is_char_boundary(n) {
+                n += 1;
+            }
+            out.push_str(&s[..n]);
+            s = &s[n..];
+            pieces.check(out)?;
+        }
+        if !chunk.invalid().is_empty() {
+            out.push(char::REPLACEMENT_CHARACTER);
+            pieces.check(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// Characters that are dropped: C0/C1 controls but tab, and DEL.
 fn is_special(c: char) -> bool {
     (c.is_control() && c != '\t') || c == '\u{7f}'
 }
 
-/// Copies `text` to `out` keeping only printable characters, tabs and SGR sequences, and
-/// updates `sgr`, the colour state in force after the line.
-fn sanitize(text: &str, out: &mut String, sgr: &mut String) {
-    let mut rest = text;
-    while let Some(i) = rest.find(is_special) {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let len = if tail.starts_with('\x1b') {
-            escape_len(tail)
-        } else {
-            tail.chars().next().map_or(1, char::len_utf8)
-        };
-        let seq = &tail[..len];
-        if let Some(seq) = normal_sgr(seq) {
-            out.push_str(&seq);
-            track_sgr(&seq, sgr);
+fn push_escaped(c: char, out: &mut String) {
+    match c {
+        '&' => out.push_str("&amp;"),
+        '<' => out.push_str("&lt;"),
+        '>' => out.push_str("&gt;"),
+        '"' => out.push_str("&quot;"),
+        '\'' => out.push_str("&#39;"),
+        c => out.push(c),
+    }
+}
+
+/// Which colour an extended colour parameter (`38`, `48`, `58`) sets.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Target {
+    Fg,
+    Bg,
+    /// `58`, the underline colour: read so its numbers are not taken for codes, then ignored.
+    Ignored,
+}
+
+/// Where an SGR sequence is within an extended colour.
+#[derive(Clone, Copy)]
+enum Ext {
+    None,
+    /// After `38`/`48`/`58`: `5` (index) or `2` (RGB) follows.
+    Mode(Target),
+    Index(Target),
+    /// RGB components read so far.
+    Rgb(Target, u8, [u16; 3]),
+}
+
+/// One SGR sequence being read. Parameters are applied as they arrive to a copy of the
+/// style, which replaces the style only if the whole sequence is well-formed: memory and
+/// time stay constant per parameter however many there are.
+#[derive(Clone, Copy)]
+struct Sgr {
+    style: Style,
+    value: u16,
+    ext: Ext,
+    ok: bool,
+}
+
+impl Sgr {
+    fn new(style: Style) -> Self {
+        Sgr {
+            style,
+            value: 0,
+            ext: Ext::None,
+            ok: true,
         }
-        rest = &tail[len..];
     }
-    out.push_str(rest);
-}
 
-/// Length in bytes of the escape sequence at the start of `s` (which starts with ESC).
-fn escape_len(s: &str) -> usize {
-    let b = s.as_bytes();
-    match b.get(1) {
-        None => 1,
-        Some(b'[') => b[2..]
-            .iter()
-            .position(|c| (0x40..=0x7e).contains(c))
-            .map_or(b.len(), |p| p + 3),
-        Some(b']' | b'P' | b'X' | b'^' | b'_') => string_terminator(b),
-        Some(c) if (0x20..=0x2f).contains(c) => b[1..]
-            .iter()
-            .position(|c| (0x30..=0x7e).contains(c))
-            .map_or(b.len(), |p| p + 2),
-        Some(c) if c.is_ascii() => 2,
-        Some(_) => 1,
+    fn digit(&mut self, d: u8) {
+        self.value = (self.value * 10 + u16::from(d)).min(MAX_PARAM);
     }
-}
 
-/// OSC/DCS/… strings end at BEL or ESC `\`.
-fn string_terminator(b: &[u8]) -> usize {
-    let mut i = 2;
-    while i < b.len() {
-        match b[i] {
-            0x07 => return i + 1,
-            0x1b if b.get(i + 1) == Some(&b'\\') => return i + 2,
-            _ => i += 1,
-        }
-    }
-    b.len()
-}
-
-/// An SGR sequence in the form ansi-to-html understands (empty parameters written as `0`),
-/// or `None` for anything else, including colon sub-parameters, which it would pass on raw.
-fn normal_sgr(seq: &str) -> Option<String> {
-    let params = seq.strip_prefix("\x1b[")?.strip_suffix('m')?;
-    if !params.bytes().all(|c| c.is_ascii_digit() || c == b';')
-        || params.split(';').count() > MAX_SGR_PARAMS
-    {
-        return None;
-    }
-    if params.is_empty() {
-        return Some(seq.to_string());
-    }
-    let fixed: Vec<&str> = params
-        .split(';')
-        .map(|p| if p.is_empty() { "0" } else { p })
-        .collect();
-    Some(format!("\x1b[{}m", fixed.join(";")))
-}
-
-/// Folds one SGR sequence into the carried state: a reset clears it.
-fn track_sgr(seq: &str, sgr: &mut String) {
-    let params = &seq[2..seq.len() - 1];
-    let mut after_reset = None;
-    let mut it = params.split(';').enumerate();
-    while let Some((i, p)) = it.next() {
-        match p {
-            "" | "0" | "00" => after_reset = Some(i + 1),
-            "38" | "48" | "58" => {
-                let skip = match it.next() {
-                    Some((_, "5")) => 1,
-                    Some((_, "2")) => 3,
-                    _ => 0,
-                };
-                for _ in 0..skip {
-                    it.next();
+    /// Ends one parameter (an empty one counts as 0, as in terminals).
+    fn param(&mut self) {
+        let v = std::mem::take(&mut self.value);
+        self.ext = match self.ext {
+            Ext::None => {
+                self.code(v);
+                return;
+            }
+            Ext::Mode(t) if v == 5 => Ext::Index(t),
+            Ext::Mode(t) if v == 2 => Ext::Rgb(t, 0, [0; 3]),
+            Ext::Mode(_) => Ext::None,
+            Ext::Index(t) => {
+                if let Ok(i) = u8::try_from(v) {
+                    self.set(t, indexed(i));
+                }
+                Ext::None
+            }
+            Ext::Rgb(t, n, mut c) => {
+                c[usize::from(n)] = v;
+                if n < 2 {
+                    Ext::Rgb(t, n + 1, c)
+                } else {
+                    if let [Ok(r), Ok(g), Ok(b)] = c.map(u8::try_from) {
+                        self.set(t, Colour::Rgb(r, g, b));
+                    }
+                    Ext::None
                 }
             }
+        };
+    }
+
+    /// The style after the sequence, or `None` if it was not a plain SGR.
+    fn finish(mut self) -> Option<Style> {
+        self.param();
+        self.ok.then_some(self.style)
+    }
+
+    fn set(&mut self, t: Target, c: Colour) {
+        match t {
+            Target::Fg => self.style.fg = c,
+            Target::Bg => self.style.bg = c,
+            Target::Ignored => {}
+        }
+    }
+
+    /// Applies one SGR code; unknown codes change nothing.
+    fn code(&mut self, v: u16) {
+        let s = &mut self.style;
+        match v {
+            0 => *s = Style::default(),
+            1 => s.flags |= BOLD,
+            2 => s.flags |= DIM,
+            3 => s.flags |= ITALIC,
+            4 | 21 => s.flags |= UNDERLINE,
+            7 => s.flags |= REVERSE,
+            9 => s.flags |= STRIKE,
+            22 => s.flags &= !(BOLD | DIM),
+            23 => s.flags &= !ITALIC,
+            24 => s.flags &= !UNDERLINE,
+            27 => s.flags &= !REVERSE,
+            29 => s.flags &= !STRIKE,
+            53 => s.flags |= OVERLINE,
+            55 => s.flags &= !OVERLINE,
+            30..=37 => s.fg = Colour::Named((v - 30) as u8),
+            90..=97 => s.fg = Colour::Named((v - 90 + 8) as u8),
+            40..=47 => s.bg = Colour::Named((v - 40) as u8),
+            100..=107 => s.bg = Colour::Named((v - 100 + 8) as u8),
+            39 => s.fg = Colour::Default,
+            49 => s.bg = Colour::Default,
+            38 => self.ext = Ext::Mode(Target::Fg),
+            48 => self.ext = Ext::Mode(Target::Bg),
+            58 => self.ext = Ext::Mode(Target::Ignored),
             _ => {}
         }
     }
-    let kept: Vec<&str> = match after_reset {
-        Some(i) => {
-            sgr.clear();
-            params.split(';').skip(i).collect()
-        }
-        None => params.split(';').collect(),
-    };
-    if kept.is_empty() {
-        return;
-    }
-    if sgr.len() + params.len() > MAX_SGR_STATE {
-        sgr.clear();
-    }
-    let _ = write!(sgr, "\x1b[{}m", kept.join(";"));
 }
 
-fn strip_sgr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(i) = rest.find('\x1b') {
-        out.push_str(&rest[..i]);
-        rest = &rest[i + escape_len(&rest[i..])..];
+/// A 256-colour index as a colour: 0–15 named, then the 6×6×6 cube and the grey ramp.
+fn indexed(i: u8) -> Colour {
+    const LEVELS: [u8; 6] = [0, 0x5f, 0x87, 0xaf, 0xd7, 0xff];
+    match i {
+        0..=15 => Colour::Named(i),
+        16..=231 => {
+            let c = i - 16;
+            Colour::Rgb(
+                LEVELS[usize::from(c / 36)],
+                LEVELS[usize::from(c / 6 % 6)],
+                LEVELS[usize::from(c % 6)],
+            )
+        }
+        _ => {
+            let v = 8 + 10 * (i - 232);
+            Colour::Rgb(v, v, v)
+        }
     }
-    out.push_str(rest);
-    out
+}
+
+/// The page's CSS variable names of the 16 colours, and xterm's values as fallbacks.
+const NAMED: [(&str, &str); 16] = [
+    ("black", "#000"),
+    ("red", "#a00"),
+    ("green", "#0a0"),
+    ("yellow", "#a60"),
+    ("blue", "#00a"),
+    ("magenta", "#a0a"),
+    ("cyan", "#0aa"),
+    ("white", "#aaa"),
+    ("bright-black", "#555"),
+    ("bright-red", "#f55"),
+    ("bright-green", "#5f5"),
+    ("bright-yellow", "#ff5"),
+    ("bright-blue", "#55f"),
+    ("bright-magenta", "#f5f"),
+    ("bright-cyan", "#5ff"),
+    ("bright-white", "#fff"),
+];
+
+/// Writes a colour as a CSS value; `Default` becomes `default` (the page's own colour).
+fn push_colour(c: Colour, default: &str, out: &mut String) {
+    use std::fmt::Write as _;
+    match c {
+        Colour::Default => out.push_str(default),
+        Colour::Named(i) => {
+            let (name, fallback) = NAMED[usize::from(i & 15)];
+            let _ = write!(out, "var(--lv-{name},{fallback})");
+        }
+        Colour::Rgb(r, g, b) => {
+            let _ = write!(out, "#{r:02x}{g:02x}{b:02x}");
+        }
+    }
+}
+
+/// True when a run in `s` needs a span (anything but the four plain tags).
+fn has_span(s: Style) -> bool {
+    s.fg != Colour::Default || s.bg != Colour::Default || s.flags & (DIM | REVERSE | OVERLINE) != 0
+}
+
+/// Opens a run in `s`: `<b><i><u><s>` as set, then at most one span for everything else.
+fn open_run(s: Style, out: &mut String) {
+    for (flag, tag) in [
+        (BOLD, "<b>"),
+        (ITALIC, "<i>"),
+        (UNDERLINE, "<u>"),
+        (STRIKE, "<s>"),
+    ] {
+        if s.flags & flag != 0 {
+            out.push_str(tag);
+        }
+    }
+    if !has_span(s) {
+        return;
+    }
+    // Reverse video swaps the colours; a default one becomes the page's other colour.
+    let (fg, bg, fg_default, bg_default) = if s.flags & REVERSE != 0 {
+        (s.bg, s.fg, Some("var(--bg)"), Some("var(--fg)"))
+    } else {
+        (s.fg, s.bg, None, None)
+    };
+    let mut sep = "<span style='";
+    for (colour, default, property) in [(fg, fg_default, "color:"), (bg, bg_default, "background:")]
+    {
+        if colour != Colour::Default || default.is_some() {
+            out.push_str(std::mem::replace(&mut sep, ";"));
+            out.push_str(property);
+            push_colour(colour, default.unwrap_or_default(), out);
+        }
+    }
+    for (flag, css) in [
+        (DIM, "opacity:0.67"),
+        (OVERLINE, "text-decoration:overline"),
+    ] {
+        if s.flags & flag != 0 {
+            out.push_str(std::mem::replace(&mut sep, ";"));
+            out.push_str(css);
+        }
+    }
+    out.push_str("'>");
+}
+
+/// Closes a run opened by [`open_run`] (nothing for the default style).
+fn close_run(s: Style, out: &mut String) {
+    if has_span(s) {
+        out.push_str("</span>");
+    }
+    for (flag, tag) in [
+        (STRIKE, "</s>"),
+        (UNDERLINE, "</u>"),
+        (ITALIC, "</i>"),
+        (BOLD, "</b>"),
+    ] {
+        if s.flags & flag != 0 {
+            out.push_str(tag);
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const RED: &str = "<span style='color:var(--lv-red,#a00)'>";
 
     fn render(format: Format, lines: &[&[u8]]) -> Vec<String> {
         let mut r = Renderer::new(format);
@@ -221,6 +523,19 @@ mod tests {
     fn html(lines: &[&str]) -> Vec<String> {
         let bytes: Vec<&[u8]> = lines.iter().map(|l| l.as_bytes()).collect();
         render(Format::Html, &bytes)
+    }
+
+    /// Renders one line in pieces of `piece` bytes; returns the pieces, the last one included.
+    fn pieces(r: &mut Renderer, line: &[u8], piece: usize) -> Vec<String> {
+        let mut got = Vec::new();
+        let mut out = String::new();
+        let mut spill = |o: &mut String| {
+            got.push(std::mem::take(o));
+            Ok::<(), ()>(())
+        };
+        r.line_in_pieces(line, &mut out, piece, &mut spill).unwrap();
+        got.push(out);
+        got
     }
 
     #[test]
@@ -253,35 +568,90 @@ mod tests {
     }
 
     #[test]
+    fn html_escapes_markup_inside_coloured_runs() {
+        let out = html(&[
+            "\x1b[1;31m<script>alert('x')</script>\x1b[0m&\x1b[44m\"<b>",
+            "</span><script>",
+        ]);
+        assert_eq!(
+            out[0],
+            format!(
+                "<b>{RED}&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;</span></b>&amp;\
+                 <span style='background:var(--lv-blue,#00a)'>&quot;&lt;b&gt;</span>\n"
+            )
+        );
+        assert_eq!(
+            out[1],
+            "<span style='background:var(--lv-blue,#00a)'>&lt;/span&gt;&lt;script&gt;</span>\n",
+            "the carried colour wraps escaped text"
+        );
+    }
+
+    #[test]
     fn html_converts_colours_and_carries_them_across_lines() {
-        let out = html(&["\x1b[31mred", "still red", "\x1b[0mplain", "plain too"]);
-        assert!(
-            out[0].contains("<span") && out[0].contains("red"),
-            "{}",
-            out[0]
-        );
-        assert!(
-            out[1].starts_with("<span") && out[1].contains("still red"),
-            "{}",
-            out[1]
-        );
-        assert!(
-            out[2].contains("plain") && !out[2].contains("<span"),
-            "{}",
-            out[2]
-        );
+        let out = html(&["\x1b[31mred", "still red", "\x1b[0mplain", "plain too", ""]);
+        assert_eq!(out[0], format!("{RED}red</span>\n"));
+        assert_eq!(out[1], format!("{RED}still red</span>\n"));
+        assert_eq!(out[2], "plain\n");
         assert_eq!(out[3], "plain too\n");
+        assert_eq!(out[4], "\n");
+    }
+
+    #[test]
+    fn html_gives_one_run_per_style_with_attributes_as_tags() {
+        let out = html(&[
+            "\x1b[1;32mbold green\x1b[22m green\x1b[3;4;9mall\x1b[23;24;29;39mx",
+            "\x1b[2;53mdim over\x1b[0;7mrev\x1b[31;42mrev2\x1b[27m \x1b[m",
+        ]);
+        let green = "<span style='color:var(--lv-green,#0a0)'>";
+        assert_eq!(
+            out[0],
+            format!(
+                "<b>{green}bold green</span></b>{green} green</span>\
+                 <i><u><s>{green}all</span></s></u></i>x\n"
+            )
+        );
+        assert_eq!(
+            out[1],
+            "<span style='opacity:0.67;text-decoration:overline'>dim over</span>\
+             <span style='color:var(--bg);background:var(--fg)'>rev</span>\
+             <span style='color:var(--lv-green,#0a0);background:var(--lv-red,#a00)'>rev2</span>\
+             <span style='color:var(--lv-red,#a00);background:var(--lv-green,#0a0)'> </span>\n"
+        );
+    }
+
+    #[test]
+    fn html_renders_256_colours_and_truecolour_as_validated_rgb() {
+        let out = html(&[
+            "\x1b[38;5;196ma\x1b[48;5;244mb\x1b[38;5;9mc\x1b[38;2;1;2;255md",
+            "\x1b[0;38;2;300;0;0me\x1b[38;5;256mf\x1b[38;2;1;2mg\x1b[58;5;1;31mh",
+        ]);
+        assert_eq!(
+            out[0],
+            "<span style='color:#ff0000'>a</span>\
+             <span style='color:#ff0000;background:#808080'>b</span>\
+             <span style='color:var(--lv-bright-red,#f55);background:#808080'>c</span>\
+             <span style='color:#0102ff;background:#808080'>d</span>\n"
+        );
+        assert_eq!(
+            out[1],
+            format!("efg{RED}h</span>\n"),
+            "out-of-range colours and incomplete ones change nothing; 58 takes its arguments"
+        );
     }
 
     #[test]
     fn html_keeps_256_colour_index_zero_from_looking_like_a_reset() {
         let out = html(&["\x1b[38;5;0mblack", "next"]);
-        assert!(out[1].starts_with("<span"), "{}", out[1]);
+        assert_eq!(
+            out[1],
+            "<span style='color:var(--lv-black,#000)'>next</span>\n"
+        );
     }
 
     #[test]
     fn html_never_lets_an_sgr_it_cannot_parse_through() {
-        // Found by the render_html fuzz target: ansi-to-html echoed `\e[;m` raw.
+        // Found by the render_html fuzz target against the former ansi-to-html renderer.
         let out = html(&[
             "\x1b[;mx",
             "\x1b[1;;31my",
@@ -293,25 +663,105 @@ mod tests {
             assert!(!o.contains('\x1b'), "{o:?}");
         }
         assert_eq!(out[0], "x\n");
-        let red = "<span style='color:var(--lv-red,#a00)'>";
         assert_eq!(
             out[1],
-            format!("{red}y</span>\n"),
+            format!("{RED}y</span>\n"),
             "the empty parameter is a reset (0)"
         );
         assert_eq!(
             out[2],
-            format!("{red}z</span>\n"),
+            format!("{RED}z</span>\n"),
             "red carries on; the colon form is dropped"
         );
+        assert_eq!(out[3], format!("{RED}w</span>\n"));
+        assert_eq!(out[4], "v\n");
     }
 
     #[test]
-    fn html_drops_sgr_sequences_with_too_many_parameters() {
+    fn html_a_sequence_with_thousands_of_parameters_is_one_run() {
         let huge = format!("\x1b[{}1mx", "31;".repeat(5000));
         let out = html(&[&huge, "next"]);
-        assert_eq!(out[0], "x\n");
-        assert_eq!(out[1], "next\n", "nothing carried");
+        assert_eq!(out[0], format!("<b>{RED}x</span></b>\n"));
+        assert_eq!(out[1], format!("<b>{RED}next</span></b>\n"));
+    }
+
+    /// Tracker issue 8, point 1: ~80 parameters left open by one 251-byte line used to be
+    /// replayed as 80 nested spans in front of every later line (3,761 bytes for `ab`).
+    #[test]
+    fn html_carried_state_costs_one_run_whatever_set_it() {
+        let seq = format!("\x1b[{}m", ["31;32"; 8].join(";"));
+        let hostile = format!("{}x", seq.repeat(5));
+        assert_eq!(hostile.len(), 251);
+        let out = html(&[&hostile, "ab"]);
+        assert!(out[1].len() < 200, "{} bytes: {}", out[1].len(), out[1]);
+        assert_eq!(
+            out[1],
+            "<span style='color:var(--lv-green,#0a0)'>ab</span>\n"
+        );
+    }
+
+    /// Point 2: a long line of alternating colours renders in one pass, output linear in input.
+    #[test]
+    fn html_alternating_colours_render_linearly() {
+        let unit = "\x1b[31mx\x1b[32my";
+        let sizes: Vec<usize> = [1 << 16, 1 << 17]
+            .iter()
+            .map(|&n| {
+                let line = unit.repeat(n);
+                let out = &html(&[&line])[0];
+                assert!(
+                    out.len() <= 10 * line.len(),
+                    "{} -> {}",
+                    line.len(),
+                    out.len()
+                );
+                out.len() - 1
+            })
+            .collect();
+        assert_eq!(sizes[1], 2 * sizes[0], "twice the input, twice the output");
+    }
+
+    /// Point 3: a line's HTML can leave in bounded pieces; together they are the whole line.
+    #[test]
+    fn html_in_pieces_is_bounded_and_cut_between_entities() {
+        const PIECE: usize = 64 * 1024;
+        for line in [
+            "\"".repeat(1 << 20),
+            "\x1b[31mx\x1b[0;42;1m<".repeat(100_000),
+        ] {
+            let mut whole = String::new();
+            Renderer::new(Format::Html).line(line.as_bytes(), &mut whole);
+            let got = pieces(&mut Renderer::new(Format::Html), line.as_bytes(), PIECE);
+            assert!(got.len() > 10, "{} pieces", got.len());
+            for p in &got {
+                assert!(p.len() < PIECE + MAX_STEP, "a piece of {} bytes", p.len());
+                let tail = &p[p.rfind('&').unwrap_or(0)..];
+                assert!(
+                    !tail.starts_with('&') || tail.contains(';'),
+                    "cut in {tail:?}"
+                );
+            }
+            assert_eq!(got.concat(), whole);
+        }
+    }
+
+    #[test]
+    fn text_in_pieces_cuts_only_between_characters() {
+        let line = "é€x\u{1F600}".repeat(100_000);
+        let got = pieces(&mut Renderer::new(Format::Text), line.as_bytes(), 1000);
+        assert!(got.iter().all(|p| p.len() < 1000 + MAX_STEP));
+        assert_eq!(got.concat(), line + "\n");
+    }
+
+    #[test]
+    fn reset_forgets_the_carried_style() {
+        let mut r = Renderer::new(Format::Html);
+        let mut out = String::new();
+        r.line(b"\x1b[1;31mred", &mut out);
+        r.reset();
+        out.clear();
+        r.line(b"plain", &mut out);
+        assert_eq!(out, "plain\n");
     }
 
     #[test]
@@ -319,9 +769,11 @@ mod tests {
         let out = html(&[
             "a\x1b[2Kb\x1b]0;title\x07c\x1b7d\x1b[?25le\r\x08\x07f\x1b",
             "\x1b[66mbad code",
+            "g\x1bP1;2\x1b\x1b\\h\x1b(Bi\x1b\u{e9}\u{85}\u{7f}\x1b[3\u{fffd}mj\x1b]8;;u",
         ]);
         assert_eq!(out[0], "abcdef\n");
         assert_eq!(out[1], "bad code\n");
+        assert_eq!(out[2], "ghi\u{e9}j\n");
         for o in &out {
             assert!(!o.trim_end().chars().any(is_special), "{o:?}");
         }
