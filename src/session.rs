@@ -1,10 +1,13 @@
 //! One WebSocket client: the 101 handshake, history, following, heartbeats and the close.
 //!
-//! Guarantees: lines go out as text frames of complete lines (at most about [`FRAME_TARGET`]
-//! bytes of input each, more only when one line is longer); a client that stops reading is
-//! dropped after the write timeout, and the server never holds more than the one frame being
-//! written for it (every send is flushed before the next); a client silent for two
-//! heartbeat intervals is closed; every session ends with one log line saying why.
+//! Guarantees: lines go out as text messages of complete lines; a message is sent as one
+//! WebSocket frame of at most about [`FRAME_TARGET`] bytes, or, when the rendered lines grow
+//! past that (one long line, or its HTML), as a fragmented message of such frames, each sent
+//! as soon as it is full. So whatever a line holds, the server never holds more than one
+//! frame being written and one being rendered for a client (every send is flushed before
+//! the next), besides the line itself; a client that stops reading is dropped after the write
+//! timeout; a client silent for two heartbeat intervals is closed; every session ends with
+//! one log line saying why.
 
 use std::io::{self, Write};
 use std::net::TcpStream;
@@ -12,7 +15,8 @@ use std::time::{Duration, Instant};
 
 use log::info;
 use serde_json::json;
-use tungstenite::protocol::frame::coding::CloseCode;
+use tungstenite::protocol::frame::Frame;
+use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tungstenite::{Error as WsError, Message, WebSocket};
 
@@ -23,7 +27,8 @@ use crate::router::Upgrade;
 use crate::server::{Shared, Slot};
 use crate::watch::Subscription;
 
-/// Bytes of rendered lines gathered before a frame is sent.
+/// Bytes of rendered lines gathered before a frame is sent (a frame may exceed it by at most
+/// [`crate::render::MAX_STEP`]).
 pub const FRAME_TARGET: usize = 64 * 1024;
 /// A follower reads its file at least this often even without news from its watch.
 const SAFETY_POLL: Duration = Duration::from_secs(5);
@@ -66,7 +71,8 @@ enum Ending {
     HeartbeatTimeout,
     /// A write blocked past the write timeout or the write buffer filled.
     SlowClient,
-    /// The client broke the protocol.
+    /// The client broke the protocol (including invalid UTF-8 in a text message or a close
+    /// reason).
     Protocol(String),
     /// The client sent a message over the 64 KiB limit.
     TooBig,
@@ -136,8 +142,8 @@ fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4096)
         .write_buffer_size(0)
-        // No cap here: `send` flushes every frame before the next, so what is buffered is at
-        // most one frame, and a frame holding one long (cut) line may exceed any fixed cap.
+        // No cap needed: `send_on` flushes every frame before the next, and no frame is much
+        // over FRAME_TARGET (longer output is fragmented), so at most one frame is buffered.
         .max_write_buffer_size(usize::MAX)
         .max_message_size(Some(64 * 1024))
         .max_frame_size(Some(64 * 1024))
@@ -167,6 +173,7 @@ pub fn run(
         batch: Batch {
             renderer: Renderer::new(p.format),
             frame: String::new(),
+            fragmented: false,
             lines: 0,
         },
         meta: p.meta,
@@ -184,7 +191,7 @@ pub fn run(
 }
 
 /// Completes the upgrade with one write of the 101 response, then makes the socket
-/// non-blocking (writes then carry their own deadline, see [`Session::flush`]).
+/// non-blocking (writes then carry their own deadline, see [`send_on`]).
 fn accept(stream: &mut TcpStream, key: &str) -> io::Result<()> {
     let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
     let head = format!(
@@ -192,6 +199,29 @@ fn accept(stream: &mut TcpStream, key: &str) -> io::Result<()> {
     );
     stream.write_all(head.as_bytes())?;
     stream.set_nonblocking(true)
+}
+
+/// Queues `msg` and flushes it. The socket is non-blocking, so a client that stops reading
+/// is noticed here: when a frame cannot be written within [`WRITE_TIMEOUT`].
+fn send_on(ws: &mut WebSocket<TcpStream>, msg: Message) -> Result<(), Ending> {
+    match ws.write(msg) {
+        Ok(()) => {}
+        Err(e) if would_block(&e) => {} // queued; the flush below retries
+        Err(e) => return Err(write_ending(e)),
+    }
+    let deadline = Instant::now() + WRITE_TIMEOUT;
+    let mut pause = Duration::from_millis(1);
+    loop {
+        match ws.flush() {
+            Ok(()) => return Ok(()),
+            Err(e) if would_block(&e) && Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            Err(e) if would_block(&e) => return Err(Ending::SlowClient),
+            Err(e) => return Err(write_ending(e)),
+        }
+    }
 }
 
 struct Session {
@@ -206,14 +236,30 @@ struct Session {
 struct Batch {
     renderer: Renderer,
     frame: String,
+    /// True once the current message has been started as a fragmented one: its first frames
+    /// are sent, the rest follows as continuation frames.
+    fragmented: bool,
     /// Lines rendered in the whole session.
     lines: u64,
 }
 
 impl Batch {
-    fn push(&mut self, line: &[u8]) {
-        self.renderer.line(line, &mut self.frame);
+    /// Renders one line into the frame; when the frame fills, sends it at once as one
+    /// fragment of the message (so a long line never builds up a long string).
+    fn push(&mut self, line: &[u8], ws: &mut WebSocket<TcpStream>) -> Result<(), Ending> {
         self.lines += 1;
+        let fragmented = &mut self.fragmented;
+        let mut spill = |piece: &mut String| {
+            let opcode = if std::mem::replace(fragmented, true) {
+                Data::Continue
+            } else {
+                Data::Text
+            };
+            let frame = Frame::message(std::mem::take(piece), OpCode::Data(opcode), false);
+            send_on(ws, Message::Frame(frame))
+        };
+        self.renderer
+            .line_in_pieces(line, &mut self.frame, FRAME_TARGET, &mut spill)
     }
 }
 
@@ -230,8 +276,7 @@ impl Session {
         while self.follower.offset() < end && self.pump()? {
             self.read_client()?;
         }
-        self.follower
-            .flush_partial(&mut |line| self.batch.push(line));
+        self.render_lines(|f, sink| f.flush_partial(sink))?;
         self.send_frame()?;
         self.event("live")?;
         if !p.tail {
@@ -286,13 +331,38 @@ impl Session {
         }
     }
 
-    /// Reads the file into frames until it is idle or a frame is full. Returns true when
+    /// Runs `read` on the follower with a sink that renders each line into the batch
+    /// (sending frames as they fill); the first send error ends the session.
+    fn render_lines<T>(
+        &mut self,
+        read: impl FnOnce(&mut Follower, &mut dyn FnMut(&[u8])) -> T,
+    ) -> Result<T, Ending> {
+        let Session {
+            ws,
+            follower,
+            batch,
+            ..
+        } = self;
+        let mut failed = None;
+        let out = read(follower, &mut |line| {
+            if failed.is_none() {
+                failed = batch.push(line, ws).err();
+            }
+        });
+        failed.map_or(Ok(out), Err)
+    }
+
+    /// Reads the file into frames until it is idle or a message is full. Returns true when
     /// more lines may be waiting.
     fn pump(&mut self) -> Result<bool, Ending> {
         loop {
-            let poll = self.follower.poll(&mut |line| self.batch.push(line))?;
+            let poll = self.render_lines(|f, sink| f.poll(sink))??;
             match poll {
-                Poll::Data if self.batch.frame.len() < FRAME_TARGET => continue,
+                // A message already fragmented ends here, so that it stays about one read's
+                // worth of lines and the `pos` after it is not held back.
+                Poll::Data if self.batch.frame.len() < FRAME_TARGET && !self.batch.fragmented => {
+                    continue;
+                }
                 Poll::Data => {
                     self.send_frame()?;
                     return Ok(true);
@@ -315,13 +385,18 @@ impl Session {
         }
     }
 
-    /// Sends the gathered lines as one text frame, then (with `meta`) the position after them.
+    /// Sends the gathered lines as one text frame (or the last frame of a fragmented
+    /// message), then (with `meta`) the position after them.
     fn send_frame(&mut self) -> Result<(), Ending> {
-        if self.batch.frame.is_empty() {
-            return Ok(());
-        }
         let text = std::mem::take(&mut self.batch.frame);
-        self.send(Message::text(text))?;
+        let msg = if std::mem::take(&mut self.batch.fragmented) {
+            Message::Frame(Frame::message(text, OpCode::Data(Data::Continue), true))
+        } else if text.is_empty() {
+            return Ok(());
+        } else {
+            Message::text(text)
+        };
+        self.send(msg)?;
         if self.meta {
             self.event("pos")?;
         }
@@ -338,31 +413,8 @@ impl Session {
         self.send(Message::binary(body.into_bytes()))
     }
 
-    /// Queues `msg` and flushes it. The socket is non-blocking, so a client that stops
-    /// reading is noticed here: when a frame cannot be written within [`WRITE_TIMEOUT`].
     fn send(&mut self, msg: Message) -> Result<(), Ending> {
-        match self.ws.write(msg) {
-            Ok(()) => {}
-            Err(e) if would_block(&e) => {} // queued; the flush below retries
-            Err(e) => return Err(write_ending(e)),
-        }
-        self.flush()
-    }
-
-    fn flush(&mut self) -> Result<(), Ending> {
-        let deadline = Instant::now() + WRITE_TIMEOUT;
-        let mut pause = Duration::from_millis(1);
-        loop {
-            match self.ws.flush() {
-                Ok(()) => return Ok(()),
-                Err(e) if would_block(&e) && Instant::now() < deadline => {
-                    std::thread::sleep(pause);
-                    pause = (pause * 2).min(Duration::from_millis(50));
-                }
-                Err(e) if would_block(&e) => return Err(Ending::SlowClient),
-                Err(e) => return Err(write_ending(e)),
-            }
-        }
+        send_on(&mut self.ws, msg)
     }
 
     /// Handles whatever the client sent (without waiting); any frame proves it alive.
@@ -376,6 +428,9 @@ impl Session {
                     return Err(Ending::ClientClosed);
                 }
                 Err(WsError::Protocol(e)) => return Err(Ending::Protocol(e.to_string())),
+                Err(WsError::Utf8(e)) => {
+                    return Err(Ending::Protocol(format!("invalid UTF-8: {e}")));
+                }
                 Err(WsError::Capacity(_)) => return Err(Ending::TooBig),
                 Err(e) => return Err(write_ending(e)),
             }
