@@ -30,6 +30,8 @@ const ACCEPT_BATCH: usize = 256;
 const ACCEPT_PAUSE: Duration = Duration::from_millis(100);
 /// How the summary names connections shed to free a descriptor.
 const OUT_OF_DESCRIPTORS: &str = "out of descriptors: shed while waiting";
+/// Connections the kernel may queue before they are accepted.
+const BACKLOG: i32 = 4096;
 /// Event token of the listener; connections use their place's number plus one.
 const LISTENER: u64 = 0;
 
@@ -91,6 +93,9 @@ impl std::fmt::Display for Addr {
 /// Runs the reception on `listener` forever, giving each complete head to `hand_on`.
 pub fn run(listener: TcpListener, limits: Limits, hand_on: impl FnMut(Arrival)) -> io::Result<()> {
     listener.set_nonblocking(true)?;
+    // A longer queue of connections not yet accepted (the kernel caps it at somaxconn), so a
+    // burst of connects from a flood does not make others' SYNs wait for a retransmit.
+    rustix::net::listen(&listener, BACKLOG)?;
     let epoll = epoll::create(epoll::CreateFlags::CLOEXEC)?;
     epoll::add(
         &epoll,
@@ -255,8 +260,8 @@ impl<F: FnMut(Arrival)> Desk<F> {
         self.close(w, r);
     }
 
+    /// Closing the socket also takes it out of the epoll set.
     fn close(&mut self, w: Waiting, r: &Refusal) {
-        let _ = epoll::delete(&self.epoll, &w.stream);
         answer(w.stream, r);
     }
 
