@@ -1,7 +1,10 @@
 //! The listing API: what may be viewed under the roots, as JSON.
 //!
 //! Guarantees: only entries the sandbox would serve are listed (FIFOs, devices, sockets and
-//! symlinks leaving the roots are left out), and names are JSON-escaped by serde_json.
+//! symlinks leaving the roots are left out); every type, size and mtime shown comes from
+//! [`Sandbox::stat`], i.e. from a descriptor checked to lie under the roots, so a symlink
+//! swapped in mid-listing cannot show an outside file's metadata; names are JSON-escaped by
+//! serde_json.
 
 use std::fs::{self, Metadata};
 use std::path::{Path, PathBuf};
@@ -28,10 +31,9 @@ pub fn list(sb: &Sandbox, path: Option<&str>) -> Result<String, Refusal> {
                 .collect();
             json!({ "path": null, "type": "roots", "parent": null, "entries": entries, "truncated": false })
         }
-        Some(p) => match sb.check(&sandbox::plain(p)?)? {
-            Target::Dir(dir) => list_dir(sb, &dir)?,
-            Target::File(file) => {
-                let meta = fs::metadata(&file).map_err(|_| Refusal::NotFound)?;
+        Some(p) => match sb.stat(&sandbox::plain(p)?)? {
+            (Target::Dir(dir), _) => list_dir(sb, &dir)?,
+            (Target::File(file), meta) => {
                 let mut v = describe(&file, &file.to_string_lossy(), &meta);
                 v["parent"] = parent(sb, &file);
                 v
@@ -42,6 +44,8 @@ pub fn list(sb: &Sandbox, path: Option<&str>) -> Result<String, Refusal> {
 }
 
 fn list_dir(sb: &Sandbox, dir: &Path) -> Result<Value, Refusal> {
+    // Only names come from this read; each entry is judged (and its metadata read) by
+    // `entry` on its own, so a directory swapped for an outside one shows nothing outside.
     let read = fs::read_dir(dir).map_err(|_| Refusal::Forbidden("directory cannot be read"))?;
     // Names are sorted before any is cut, so a large directory shows its first entries in
     // the documented order (directories first, then by name), not an arbitrary subset.
@@ -76,10 +80,7 @@ fn list_dir(sb: &Sandbox, dir: &Path) -> Result<Value, Refusal> {
 
 /// One listed entry, or `None` when the sandbox would not serve it.
 fn entry(sb: &Sandbox, path: &Path, name: &str) -> Option<Value> {
-    let real = match sb.check(path).ok()? {
-        Target::File(p) | Target::Dir(p) => p,
-    };
-    let meta = fs::metadata(&real).ok()?;
+    let (_, meta) = sb.stat(path).ok()?;
     let mut v = describe(path, name, &meta);
     v["path"] = json!(path.to_string_lossy());
     Some(v)

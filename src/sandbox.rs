@@ -2,10 +2,18 @@
 //! or a [`Refusal`].
 //!
 //! Guarantees: a path is judged after percent-decoding and after canonicalisation, so `..`,
-//! encoded separators, doubled slashes and symlinks cannot leave the roots; roots compare by
-//! whole components (`/tmp/a` never admits `/tmp/ab`); FIFOs, devices and sockets are refused
-//! before anything is opened, and a file is opened non-blocking and re-checked through its
-//! descriptor, so a swap between the check and the open cannot smuggle one in.
+//! encoded `/`, doubled slashes and symlinks cannot leave the roots; roots compare by whole
+//! components (`/tmp/a` never admits `/tmp/ab`). What a path is (file, directory, size, mtime)
+//! is read from a descriptor opened with `O_PATH` and checked through `/proc/self/fd` to lie
+//! under the roots, never through the path a second time, so a symlink swapped in between
+//! the check and the read cannot make an outside file's metadata pass for an inside one's.
+//! FIFOs, devices and sockets are refused before anything is opened for reading (an `O_PATH`
+//! descriptor runs no driver and never blocks), and a file is opened non-blocking and
+//! re-checked through its descriptor the same way. Without `/proc` the path checks stand
+//! alone.
+//!
+//! A decoded name may hold any byte but `/` and NUL: `\` is an ordinary character in a Unix
+//! file name, and since only `/` separates components it cannot form a traversal.
 
 use std::fs::{File, Metadata, OpenOptions};
 use std::io;
@@ -18,6 +26,9 @@ use crate::refusal::Refusal;
 
 /// `O_NONBLOCK` on Linux: opening a FIFO for reading with it never blocks.
 const O_NONBLOCK: i32 = 0o4000;
+/// `O_PATH` on Linux: a descriptor that names a file without opening it for I/O. It needs no
+/// read permission, never blocks, and runs no device's open routine.
+const O_PATH: i32 = 0o10000000;
 
 /// What an allowed path is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +60,28 @@ impl Sandbox {
 
     /// Judges an absolute, already-decoded path.
     pub fn check(&self, path: &Path) -> Result<Target, Refusal> {
+        self.stat(path).map(|(target, _)| target)
+    }
+
+    /// Judges an absolute, already-decoded path and returns its metadata, read from a
+    /// descriptor checked to lie under the roots (so it is never an outside file's, even if
+    /// a symlink is swapped in while this runs).
+    pub fn stat(&self, path: &Path) -> Result<(Target, Metadata), Refusal> {
+        let real = self.real_path(path)?;
+        let handle = OpenOptions::new()
+            .read(true)
+            .custom_flags(O_PATH)
+            .open(&real)
+            .map_err(|e| open_refusal(&e, "cannot be resolved"))?;
+        let meta = handle
+            .metadata()
+            .map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        self.check_descriptor(&handle)?;
+        Ok((classify(real, &meta)?, meta))
+    }
+
+    /// The canonical form of `path`, when both it and its canonical form are under the roots.
+    fn real_path(&self, path: &Path) -> Result<PathBuf, Refusal> {
         if !path
             .components()
             .all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
@@ -58,17 +91,13 @@ impl Sandbox {
         if !self.inside(path) {
             return Err(Refusal::Forbidden("outside the roots"));
         }
-        let real = path.canonicalize().map_err(|e| match e.kind() {
-            io::ErrorKind::NotFound => Refusal::NotFound,
-            _ => Refusal::Forbidden("cannot be resolved"),
-        })?;
+        let real = path
+            .canonicalize()
+            .map_err(|e| open_refusal(&e, "cannot be resolved"))?;
         if !self.inside(&real) {
             return Err(Refusal::Forbidden("symlink leaves the roots"));
         }
-        let meta = real
-            .metadata()
-            .map_err(|_| Refusal::Forbidden("cannot be read"))?;
-        classify(real, &meta)
+        Ok(real)
     }
 
     /// Opens an allowed regular file for reading. The descriptor itself is checked again, so
@@ -82,27 +111,37 @@ impl Sandbox {
             .read(true)
             .custom_flags(O_NONBLOCK)
             .open(&real)
-            .map_err(|e| match e.kind() {
-                io::ErrorKind::NotFound => Refusal::NotFound,
-                _ => Refusal::Forbidden("cannot be opened"),
-            })?;
+            .map_err(|e| open_refusal(&e, "cannot be opened"))?;
         let meta = file
             .metadata()
             .map_err(|_| Refusal::Forbidden("cannot be read"))?;
         if !meta.is_file() {
             return Err(Refusal::Forbidden("not a regular file"));
         }
-        if let Ok(opened) = descriptor_path(&file)
-            && !self.inside(&opened)
-        {
-            return Err(Refusal::Forbidden("symlink leaves the roots"));
-        }
+        self.check_descriptor(&file)?;
         Ok((file, meta))
+    }
+
+    /// Refuses a descriptor whose file the kernel places outside the roots.
+    fn check_descriptor(&self, file: &File) -> Result<(), Refusal> {
+        match descriptor_path(file) {
+            Ok(opened) if !self.inside(&opened) => {
+                Err(Refusal::Forbidden("symlink leaves the roots"))
+            }
+            _ => Ok(()),
+        }
     }
 
     /// True when `path` is a root or lies below one, comparing whole components.
     pub fn inside(&self, path: &Path) -> bool {
         self.roots.iter().any(|r| path.starts_with(r))
+    }
+}
+
+fn open_refusal(e: &io::Error, otherwise: &'static str) -> Refusal {
+    match e.kind() {
+        io::ErrorKind::NotFound => Refusal::NotFound,
+        _ => Refusal::Forbidden(otherwise),
     }
 }
 
@@ -163,7 +202,7 @@ fn decode_segment(seg: &str) -> Result<String, Refusal> {
 }
 
 fn check_name(s: std::borrow::Cow<'_, str>) -> Result<String, Refusal> {
-    if s.contains(['/', '\\', '\0']) {
+    if s.contains(['/', '\0']) {
         return Err(Refusal::Malformed("encoded separator or NUL in path"));
     }
     if s == "." || s == ".." {
@@ -193,6 +232,8 @@ mod tests {
         assert_eq!(decode("/").unwrap(), PathBuf::from("/"));
         assert_eq!(decode("/%C3%A9t%C3%A9").unwrap(), PathBuf::from("/été"));
         assert_eq!(plain("/a b//c%20").unwrap(), PathBuf::from("/a b/c%20"));
+        assert_eq!(decode("/a%5c..").unwrap(), PathBuf::from("/a\\.."));
+        assert_eq!(plain("/..\\b").unwrap(), PathBuf::from("/..\\b"));
         assert_eq!(plain("/a/../b"), Err(Refusal::Forbidden("path traversal")));
     }
 
@@ -214,7 +255,6 @@ mod tests {
         for bad in [
             "/a%2f..%2fetc",
             "/a%2Fb",
-            "/a%5c..",
             "/a%00b",
             "/a%zz",
             "/a%2",
@@ -275,6 +315,45 @@ mod tests {
         assert_eq!(
             sb.resolve(&s("root/in")),
             Ok(Target::File(base.join("root/real.log")))
+        );
+    }
+
+    #[test]
+    fn backslash_names_are_plain_names() {
+        let base = tmp("backslash");
+        fs::create_dir_all(base.join("root")).unwrap();
+        fs::write(base.join("secret"), "s").unwrap();
+        fs::write(base.join("root/a\\b.log"), "ab").unwrap();
+        fs::write(base.join("root/..\\secret"), "x").unwrap();
+        let sb = Sandbox::new(vec![base.join("root")]);
+        let root = base.join("root").to_str().unwrap().to_string();
+        let (_, meta) = sb.open_file(&base.join("root/a\\b.log")).unwrap();
+        assert_eq!(meta.len(), 2);
+        assert_eq!(
+            sb.resolve(&format!("{root}/..%5Csecret")),
+            Ok(Target::File(base.join("root/..\\secret")))
+        );
+        assert_eq!(
+            sb.resolve(&format!("{root}/..%5C..%5Csecret")),
+            Err(Refusal::NotFound),
+            "one name, not a way up"
+        );
+    }
+
+    #[test]
+    fn stat_reads_the_file_a_symlink_names() {
+        let base = tmp("stat");
+        fs::create_dir_all(base.join("root")).unwrap();
+        fs::write(base.join("root/real.log"), "12345").unwrap();
+        std::os::unix::fs::symlink(base.join("root/real.log"), base.join("root/in")).unwrap();
+        let sb = Sandbox::new(vec![base.join("root")]);
+        let (target, meta) = sb.stat(&base.join("root/in")).unwrap();
+        assert_eq!(target, Target::File(base.join("root/real.log")));
+        assert_eq!(meta.len(), 5);
+        let (target, meta) = sb.stat(&base.join("root")).unwrap();
+        assert_eq!(
+            (target, meta.is_dir()),
+            (Target::Dir(base.join("root")), true)
         );
     }
 
