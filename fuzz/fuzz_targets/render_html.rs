@@ -2,23 +2,26 @@
 //! lines, in both formats.
 //!
 //! Html asserts, per rendered line: it ends with exactly one `\n` and has no other; every `<`
-//! starts one of the tags ansi-to-html emits (`<b>`, `<i>`, `<u>`, `<s>`, their closers,
-//! `</span>`, and `<span style='…'>` / `<u style='…'>` with a plain CSS value); tags are
-//! properly nested and all closed by the end of the line (a colour never leaks into the page);
-//! outside tags there is no `>`, `"` or `'`, and `&` only starts `&amp; &lt; &gt; &quot;
-//! &#39;`; no ESC, no other control character except `\t` (and the final `\n`); the visible
-//! text never contains anything the line did not, and for a line without ESC it is exactly
-//! the line without its control characters.
+//! starts one of the tags the renderer emits (`<b>`, `<i>`, `<u>`, `<s>`, their closers,
+//! `</span>`, and `<span style='…'>` with a plain CSS value); tags are properly nested and all
+//! closed by the end of the line (a colour never leaks into the page); outside tags there is
+//! no `>`, `"` or `'`, and `&` only starts `&amp; &lt; &gt; &quot; &#39;`; no ESC, no other
+//! control character except `\t` (and the final `\n`); the visible text never contains
+//! anything the line did not, and for a line without ESC it is exactly the line without its
+//! control characters.
+//! Size (tracker issue 8): whatever earlier lines left open, a line's HTML is at most
+//! `MAX_STEP` bytes per character of the line (plus its `\n`), and it has no more spans than
+//! visible characters (one span per styled run, never a replay of carried sequences).
+//! Pieces: the same line rendered with `line_in_pieces` into small pieces gives pieces under
+//! `piece + MAX_STEP` bytes whose concatenation is the whole rendering.
 //! Text asserts: output is `String::from_utf8_lossy(line) + "\n"`.
-//!
-//! Known bug (fuzz/regressions/render_html/): an SGR sequence with an empty parameter or a
-//! `:` sub-parameter (`ESC[;m`, `ESC[1;;2m`, `ESC[4:3m`) reaches the output with its ESC.
-//! With `LOGVIEW_FUZZ_SKIP_KNOWN=1` inputs containing one are skipped, so that a campaign can
-//! look for other bugs; by default they fail.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use logview::render::{Format, Renderer};
+use logview::render::{Format, MAX_STEP, Renderer};
+
+/// Pieces small enough that most inputs are cut several times.
+const PIECE: usize = 64;
 
 /// Tags without attributes, as they appear after the `<`.
 const PLAIN_TAGS: [&str; 9] = ["b>", "/b>", "i>", "/i>", "u>", "/u>", "s>", "/s>", "/span>"];
@@ -54,10 +57,7 @@ fn check_html(line: &[u8], out: &str) -> String {
                 let tag = &after[..=end];
                 let name = if PLAIN_TAGS.contains(&tag) {
                     &tag[..tag.len() - 1]
-                } else if let Some(style) = tag
-                    .strip_prefix("span style='")
-                    .or_else(|| tag.strip_prefix("u style='"))
-                {
+                } else if let Some(style) = tag.strip_prefix("span style='") {
                     let value = style
                         .strip_suffix("'>")
                         .unwrap_or_else(|| panic!("{input:?} -> {out:?}: bad tag <{tag}"));
@@ -121,42 +121,51 @@ fn check_html(line: &[u8], out: &str) -> String {
     visible
 }
 
-/// An SGR-shaped sequence (as logview's `is_sgr` sees it) that ansi-to-html's parser rejects.
-fn has_known_bad_sgr(data: &[u8]) -> bool {
-    data.windows(2).enumerate().any(|(i, w)| {
-        if w != b"\x1b[" {
-            return false;
-        }
-        let params = &data[i + 2..];
-        let Some(end) = params
-            .iter()
-            .position(|b| !(b.is_ascii_digit() || *b == b';' || *b == b':'))
-        else {
-            return false;
-        };
-        let params = &params[..end];
-        data[i + 2 + end] == b'm'
-            && (params.contains(&b':')
-                || params.first() == Some(&b';')
-                || params.windows(2).any(|p| p == b";;"))
-    })
+/// The size bounds: linear in the line alone, one span per run.
+fn check_size(line: &[u8], out: &str, visible: &str) {
+    let chars = String::from_utf8_lossy(line).chars().count();
+    assert!(
+        out.len() <= MAX_STEP * chars + 1,
+        "{line:?} -> {} bytes for {chars} characters",
+        out.len()
+    );
+    let spans = out.matches("<span").count();
+    assert!(
+        spans <= visible.chars().count(),
+        "{line:?} -> {out:?}: {spans} spans"
+    );
 }
 
-fn skip_known() -> bool {
-    static SKIP: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *SKIP.get_or_init(|| std::env::var_os("LOGVIEW_FUZZ_SKIP_KNOWN").is_some_and(|v| v == "1"))
+/// Renders `line` in pieces of [`PIECE`] bytes and checks them against `whole`.
+fn check_pieces(r: &mut Renderer, line: &[u8], whole: &str) {
+    let mut pieces = Vec::new();
+    let mut out = String::new();
+    let mut spill = |o: &mut String| {
+        pieces.push(std::mem::take(o));
+        Ok::<(), ()>(())
+    };
+    r.line_in_pieces(line, &mut out, PIECE, &mut spill).unwrap();
+    pieces.push(out);
+    for p in &pieces {
+        assert!(
+            p.len() < PIECE + MAX_STEP,
+            "{line:?}: a piece of {}",
+            p.len()
+        );
+    }
+    assert_eq!(pieces.concat(), whole, "{line:?}: pieces differ");
 }
 
 fuzz_target!(|data: &[u8]| {
-    if skip_known() && has_known_bad_sgr(data) {
-        return;
-    }
     let mut html = Renderer::new(Format::Html);
+    let mut html_pieces = Renderer::new(Format::Html);
     let mut text = Renderer::new(Format::Text);
     for line in data.split(|&b| b == b'\n') {
         let mut out = String::new();
         html.line(line, &mut out);
-        check_html(line, &out);
+        let visible = check_html(line, &out);
+        check_size(line, &out, &visible);
+        check_pieces(&mut html_pieces, line, &out);
 
         let mut out = String::new();
         text.line(line, &mut out);
