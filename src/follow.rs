@@ -25,6 +25,8 @@ pub const CHUNK: usize = 64 * 1024;
 const HISTORY_SCAN_MIN: u64 = 16 << 20;
 /// ... or this much per requested line, whichever is more.
 const HISTORY_SCAN_PER_LINE: u64 = 4096;
+/// How often (in bytes scanned) a long history scan checks that its client is still there.
+const GONE_CHECK: u64 = 16 * CHUNK as u64;
 /// How long the old file is still read after its path names a new one.
 pub const ROTATE_GRACE: Duration = Duration::from_secs(1);
 /// Bytes kept from just before the read offset to recognise the same file content.
@@ -83,16 +85,23 @@ pub struct Follower {
 }
 
 impl Follower {
-    /// Opens `path` positioned at the start of its last `n` lines.
+    /// Opens `path` positioned at the start of its last `n` lines. The backward scan for
+    /// them stops early, with [`Refusal::Gone`], once `gone` says the client has left.
     pub fn open(
         sandbox: Arc<Sandbox>,
         path: &Path,
         n: usize,
         max_line: usize,
+        gone: &dyn Fn() -> bool,
     ) -> Result<Self, Refusal> {
         let mut f = Self::open_at_zero(sandbox, path, max_line)?;
-        let start = history_start(&f.file, f.last_len, n)
-            .map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        let start = history_start(&f.file, f.last_len, n, gone).map_err(|e| {
+            if e.kind() == io::ErrorKind::ConnectionAborted {
+                Refusal::Gone
+            } else {
+                Refusal::Forbidden("cannot be read")
+            }
+        })?;
         f.seek(start)
             .map_err(|_| Refusal::Forbidden("cannot be read"))?;
         Ok(f)
@@ -266,8 +275,10 @@ impl Follower {
 }
 
 /// Where the last `n` lines of a file of length `len` start, found by reading backwards in
-/// blocks. A final newline does not count as the start of an empty line.
-pub fn history_start(file: &File, len: u64, n: usize) -> io::Result<u64> {
+/// blocks. A final newline does not count as the start of an empty line. Every
+/// [`GONE_CHECK`] bytes `gone` is asked whether anyone still waits for the answer; when not,
+/// the scan ends with `ConnectionAborted`.
+pub fn history_start(file: &File, len: u64, n: usize, gone: &dyn Fn() -> bool) -> io::Result<u64> {
     if n == 0 {
         return Ok(len);
     }
@@ -297,6 +308,9 @@ pub fn history_start(file: &File, len: u64, n: usize) -> io::Result<u64> {
         end = start;
         if end <= limit {
             return Ok(end);
+        }
+        if (len - end).is_multiple_of(GONE_CHECK) && gone() {
+            return Err(io::ErrorKind::ConnectionAborted.into());
         }
     }
     Ok(0)
@@ -406,7 +420,7 @@ mod tests {
         let d = tmpdir(&format!("hist{}-{n}", content.len()));
         fs::write(d.join("f"), content).unwrap();
         let f = File::open(d.join("f")).unwrap();
-        history_start(&f, content.len() as u64, n).unwrap()
+        history_start(&f, content.len() as u64, n, &|| false).unwrap()
     }
 
     #[test]
@@ -449,7 +463,7 @@ mod tests {
 
     fn follower(d: &Path, n: usize) -> Follower {
         let sb = Arc::new(Sandbox::new(vec![d.to_path_buf()]));
-        Follower::open(sb, &d.join("log"), n, 1 << 20).unwrap()
+        Follower::open(sb, &d.join("log"), n, 1 << 20, &|| false).unwrap()
     }
 
     fn append(p: &Path, s: &str) {

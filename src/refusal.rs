@@ -40,6 +40,9 @@ pub enum Refusal {
     /// The client's address already holds its share of the connections still sending their
     /// request head, or the waiting pool is full and this address holds the most of it.
     Crowded,
+    /// The client closed its connection while its request was being prepared; nothing is
+    /// sent (the status is for the log).
+    Gone,
 }
 
 impl Refusal {
@@ -55,6 +58,7 @@ impl Refusal {
             Refusal::TooManyAttempts(_) => (429, "Too Many Requests"),
             Refusal::Method(_) => (405, "Method Not Allowed"),
             Refusal::Busy | Refusal::Crowded => (503, "Service Unavailable"),
+            Refusal::Gone => (499, "Client Closed Request"),
         }
     }
 
@@ -100,6 +104,7 @@ impl fmt::Display for Refusal {
             Refusal::Timeout => f.write_str("request head not received in time"),
             Refusal::BadHost => f.write_str("forbidden: unexpected Host header"),
             Refusal::Busy => f.write_str("too many clients, try again later"),
+            Refusal::Gone => f.write_str("client left before the answer"),
             Refusal::Crowded => f.write_str(
                 "server busy: too many connections waiting from your address, try again later",
             ),

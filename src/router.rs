@@ -29,7 +29,8 @@ const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 
 /// What a request asks for, once accepted.
 enum Route {
     Respond(Response),
-    Upgrade(Box<Upgrade>),
+    /// A WebSocket session, with its place among the clients.
+    Upgrade(Box<Upgrade>, Slot),
 }
 
 /// An accepted WebSocket upgrade, with its file already open.
@@ -53,16 +54,46 @@ pub fn serve(slot: Slot, arrival: Arrival) {
     let _ = stream.set_nodelay(true);
     let _ = stream.set_write_timeout(Some(WRITE_TIMEOUT));
     let client = Client::of(&shared, &req, peer);
-    match route(&shared, &req, &client) {
+    let asker = Asker {
+        shared: &shared,
+        client: &client,
+        slot: &slot,
+        stream: &stream,
+    };
+    match route(&asker, &req) {
         Ok(Route::Respond(resp)) => {
             debug!("{} GET {:?} {}", client.who, req.path, resp.status.0);
             let _ = resp.write_to(&mut stream);
         }
-        Ok(Route::Upgrade(up)) => match slot.client() {
-            Some(place) => session::run(stream, rest, *up, &shared, &client.who, place),
-            None => refuse(&mut stream, &client.who, &req.path, &Refusal::Busy),
-        },
+        Ok(Route::Upgrade(up, place)) => {
+            session::run(stream, rest, *up, &shared, &client.who, place)
+        }
+        Err(Refusal::Gone) => info!("{} left before its answer to {:?}", client.who, req.path),
         Err(r) => refuse(&mut stream, &client.who, &req.path, &r),
+    }
+}
+
+/// The connection a request came on, as routing needs it.
+struct Asker<'a> {
+    shared: &'a Shared,
+    client: &'a Client,
+    /// Its place among the request threads; a WebSocket client place is taken from it.
+    slot: &'a Slot,
+    stream: &'a TcpStream,
+}
+
+impl Asker<'_> {
+    /// True once the client has closed its side (checked during long preparations).
+    fn gone(&self) -> bool {
+        let mut byte = [0u8; 1];
+        if self.stream.set_nonblocking(true).is_err() {
+            return true;
+        }
+        let gone = match self.stream.peek(&mut byte) {
+            Ok(n) => n == 0,
+            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+        };
+        gone || self.stream.set_nonblocking(false).is_err()
     }
 }
 
@@ -105,7 +136,8 @@ fn refuse(stream: &mut TcpStream, who: &str, path: &str, r: &Refusal) {
     let _ = Response::refusal(r).write_to(stream);
 }
 
-fn route(shared: &Shared, req: &Request, client: &Client) -> Result<Route, Refusal> {
+fn route(asker: &Asker, req: &Request) -> Result<Route, Refusal> {
+    let (shared, client) = (asker.shared, asker.client);
     if req.method != "GET" {
         return Err(Refusal::Method(req.method.clone()));
     }
@@ -115,7 +147,7 @@ fn route(shared: &Shared, req: &Request, client: &Client) -> Result<Route, Refus
     }
     let path = strip_base(&shared.config.base_path, &req.path)?;
     if req.header_has("upgrade", "websocket") {
-        return upgrade(shared, req, path).map(|u| Route::Upgrade(Box::new(u)));
+        return upgrade(asker, req, path).map(|(u, place)| Route::Upgrade(Box::new(u), place));
     }
     if let Some(name) = path.strip_prefix(PREFIX) {
         return internal(shared, req, name).map(Route::Respond);
@@ -198,7 +230,10 @@ fn check_host(shared: &Shared, req: &Request) -> Result<(), Refusal> {
     }
 }
 
-fn upgrade(shared: &Shared, req: &Request, path: &str) -> Result<Upgrade, Refusal> {
+/// Checks an upgrade and opens its file; the client limit is checked before the history scan,
+/// which ends early if the client leaves.
+fn upgrade(asker: &Asker, req: &Request, path: &str) -> Result<(Upgrade, Slot), Refusal> {
+    let shared = asker.shared;
     let key = req
         .header("sec-websocket-key")
         .filter(|k| k.len() == 24)
@@ -216,24 +251,24 @@ fn upgrade(shared: &Shared, req: &Request, path: &str) -> Result<Upgrade, Refusa
     let Target::File(_) = shared.sandbox.check(&path)? else {
         return Err(Refusal::Forbidden("not a regular file"));
     };
+    let place = asker.slot.client().ok_or(Refusal::Busy)?;
     let (sb, max) = (shared.sandbox.clone(), shared.config.max_line);
+    let open = |sb| Follower::open(sb, &path, params.lines, max, &|| asker.gone());
     let (follower, opening) = match &params.resume {
         Some(pos) => match Follower::resume(sb.clone(), &path, pos, max)? {
             Some(f) => (f, Opening::Resumed),
-            None => (Follower::open(sb, &path, params.lines, max)?, Opening::Gap),
+            None => (open(sb)?, Opening::Gap),
         },
-        None => (
-            Follower::open(sb, &path, params.lines, max)?,
-            Opening::Fresh,
-        ),
+        None => (open(sb)?, Opening::Fresh),
     };
-    Ok(Upgrade {
+    let up = Upgrade {
         key: key.to_string(),
         params,
         follower,
         opening,
         path: path.display().to_string(),
-    })
+    };
+    Ok((up, place))
 }
 
 /// A browser's Origin must be this very host or one given with `--allow-origin`.

@@ -178,3 +178,57 @@ fn a_flood_from_many_addresses_degrades_evenly_and_recovers() {
     let mut ws = srv.connect_ws_from([127, 0, 1, 11], &log, "");
     assert_eq!(read_to_close(&mut ws).text, "x\n");
 }
+
+/// A 4 GiB file without a newline, sparse: a scan for its last lines reads all of it.
+fn huge_sparse(dir: &TempDir) -> std::path::PathBuf {
+    let path = dir.path("huge.log");
+    std::fs::File::create(&path)
+        .unwrap()
+        .set_len(4 << 30)
+        .unwrap();
+    path
+}
+
+#[test]
+fn a_huge_history_is_not_scanned_for_a_full_server_or_a_departed_client() {
+    let dir = TempDir::new("flood-scan");
+    let small = dir.write("a.log", "x\n");
+    let huge = huge_sparse(&dir);
+    let srv = Server::start(&["--max-clients", "1", dir.0.to_str().unwrap()]);
+    let held = srv.connect(&small, "tail=1");
+    let cpu = || cpu_ticks(srv.pid());
+    let before = cpu();
+    let status = srv.handshake_status(&huge, "lines=100000000000", None);
+    assert_eq!(status, 503, "the client limit is checked first");
+    assert!(
+        cpu() - before < 50,
+        "a refused request scans nothing ({} ticks)",
+        cpu() - before
+    );
+    drop(held);
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !srv.get("/_logview/api/status").1.contains("\"clients\":0") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the held client's place is freed"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // A client that leaves while its history is being looked for ends the scan.
+    let mut s = srv.raw_upgrade(&huge, "lines=100000000000");
+    s.shutdown(std::net::Shutdown::Both).unwrap();
+    srv.wait_log("left before its answer", Duration::from_secs(10));
+}
+
+/// User plus system CPU of a process, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let f: Vec<u64> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    f[11] + f[12]
+}
