@@ -1,5 +1,5 @@
 //! `make bench`: starts the release binary on loopback and measures the scenarios of the
-//! performance issues (A–G), printing a table with the machine, date and version.
+//! performance issues (A–H), printing a table with the machine, date and version.
 //!
 //! Every scenario is bounded in time and count, uses a temp directory it removes, and reports
 //! medians of repeated runs where it repeats. Set `BENCH_ONLY=A,C` to run a subset. A
@@ -7,6 +7,8 @@
 
 #[path = "scenarios/hostile.rs"]
 mod hostile;
+#[path = "scenarios/render.rs"]
+mod render;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -33,7 +35,7 @@ fn main() {
     let work = work.canonicalize().unwrap();
     println!("{}", machine());
     println!("| scenario | result |\n|---|---|");
-    let scenarios: [(&str, Scenario); 7] = [
+    let scenarios: [(&str, Scenario); 8] = [
         ("A", scenario_a),
         ("B", scenario_b),
         ("C", scenario_c),
@@ -41,6 +43,7 @@ fn main() {
         ("E", scenario_e),
         ("F", scenario_f),
         ("G", hostile::scenario_g),
+        ("H", render::scenario_h),
     ];
     for (name, run) in scenarios {
         if wanted(name) {

@@ -12,8 +12,12 @@ use logview::session::FRAME_TARGET;
 /// Runs per input; the median is printed.
 const RUNS: usize = 5;
 
-/// Prints one line per adversarial input: throughput and output size.
-pub fn run() {
+/// Worst-case html must stay linear: slower than this (input bytes/s) is a missed target.
+const MIN_RATE: f64 = 10e6;
+
+/// H: one part per adversarial input: throughput and output size.
+pub fn scenario_h(_work: &std::path::Path) -> String {
+    let mut parts = Vec::new();
     let mib = 1 << 20;
     let alternating = "\x1b[31mx\x1b[32my".repeat(mib / 12).into_bytes();
     let seq = format!("\x1b[{}m", ["31;32"; 8].join(";"));
@@ -40,12 +44,15 @@ pub fn run() {
             .collect();
         secs.sort_by(f64::total_cmp);
         let median = secs[RUNS / 2];
-        println!(
-            "render html, {name}: {:.1} MB/s of input ({input} B in, {output} B out, x{:.1})",
-            input as f64 / median / 1e6,
+        let rate = input as f64 / median;
+        super::check(rate >= MIN_RATE, "H: worst-case html ≥ 10 MB/s of input");
+        parts.push(format!(
+            "{name}: {:.1} MB/s of input ({input} B in, {output} B out, x{:.1})",
+            rate / 1e6,
             output as f64 / input as f64
-        );
+        ));
     }
+    format!("H. worst-case html rendering — {}", parts.join("; "))
 }
 
 /// Renders `lines` with one renderer in session-sized pieces; returns the bytes produced.
