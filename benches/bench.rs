@@ -249,6 +249,9 @@ fn scenario_a(work: &Path) -> String {
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     let _ = work;
+    let (ms, peak) = (median(times.clone()), srv.peak_mb());
+    check(ms < 20.0, "A: last 1,000 lines < 20 ms");
+    check(peak < 10.0, "A: server peak RSS < 10 MB");
     format!(
         "A. last 1,000 lines of a {:.2} GiB file: median {:.2} ms to the last line (connect included), server peak RSS {:.1} MB",
         fs::metadata(&big).unwrap().len() as f64 / (1u64 << 30) as f64,
@@ -306,13 +309,18 @@ fn scenario_b(work: &Path) -> String {
             }
         })
     };
-    let mut lat = Vec::new();
+    let (mut lat, mut exact) = (Vec::new(), true);
     read_lines(&mut ws, |l| {
-        if let Some((_, t)) = parse_stamp(l) {
+        if let Some((seq, t)) = parse_stamp(l) {
+            exact &= seq == lat.len() as u64;
             lat.push((t0.elapsed().as_nanos() - t) as f64 / 1e6);
         }
         lat.len() >= count as usize
     });
+    check(
+        exact && lat.len() == count as usize,
+        "B: every line once, in order",
+    );
     writer.join().unwrap();
     let cpu = (srv.cpu() - cpu0).as_secs_f64() / t0.elapsed().as_secs_f64() * 100.0;
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -329,6 +337,9 @@ fn scenario_b(work: &Path) -> String {
         }
         stamp.is_some()
     });
+    check(percentile(&lat, 0.5) < 5.0, "B: p50 < 5 ms");
+    check(percentile(&lat, 0.99) < 50.0, "B: p99 < 50 ms");
+    check(idle < 300.0, "B: first line after 30 s idle < 300 ms");
     format!(
         "B. append→client latency at 50 lines/s ({} lines): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (server CPU {cpu:.1} %); first line after 30 s idle: {:.1} ms",
         lat.len(),
@@ -356,6 +367,14 @@ fn scenario_c(work: &Path) -> String {
             peak = peak.max(rss);
             ok &= exact;
         }
+        let (want, what) = if format == "text" {
+            (2e6, "C: text ≥ 2 M lines/s")
+        } else {
+            (5e5, "C: html ≥ 500 k lines/s")
+        };
+        check(median(rates.clone()) >= want, what);
+        check(ok, "C: every line once, in order");
+        check(peak < 32.0, "C: server peak RSS < 32 MB");
         medians.push(median(rates.clone()));
         parts.push(format!(
             "{format}: median {:.0} k lines/s (server CPU {:.2} s per 2 M lines), {}, server peak RSS {:.1} MB",
@@ -444,12 +463,15 @@ fn scenario_d(work: &Path) -> String {
                 .spawn(move || {
                     ready.wait();
                     let mut mine = Vec::with_capacity(total as usize);
+                    let mut exact = true;
                     read_lines(&mut ws, |l| {
-                        if let Some((_, t)) = parse_stamp(l) {
+                        if let Some((seq, t)) = parse_stamp(l) {
+                            exact &= seq == mine.len() as u64;
                             mine.push((t0.elapsed().as_nanos() - t) as f64 / 1e6);
                         }
                         mine.len() as u64 >= total
                     });
+                    check(exact, "D: every client gets every line once, in order");
                     *delivered.lock().unwrap() += mine.len() as u64;
                     lat.lock().unwrap().extend(mine);
                 })
@@ -482,6 +504,10 @@ fn scenario_d(work: &Path) -> String {
     let mut lat = lat.lock().unwrap().clone();
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     drop(srv); // ends readers still waiting
+    check(cpu < 100.0, "D: server CPU < 1 core");
+    check(peak_rss < 64.0, "D: RSS < 64 MB");
+    check(percentile(&lat, 0.99) < 250.0, "D: p99 < 250 ms");
+    check(got == clients as u64 * total, "D: 100 % delivered");
     format!(
         "D. {clients} clients following one file at 1,000 lines/s for 10 s: server CPU {cpu:.0} %, RSS {peak_rss:.1} MB, latency p50 {:.1} ms p99 {:.1} ms, delivered {:.2} %",
         percentile(&lat, 0.5),
@@ -511,6 +537,8 @@ fn scenario_e(work: &Path) -> String {
     let cpu = (srv.cpu() - cpu0).as_secs_f64() / t.elapsed().as_secs_f64() * 100.0;
     let rss = srv.rss_mb();
     drop(held);
+    check(cpu < 1.0, "E: server CPU < 1 %");
+    check(rss < 40.0, "E: RSS < 40 MB");
     format!("E. {clients} idle followers over 10 s: server CPU {cpu:.1} %, RSS {rss:.1} MB")
 }
 
@@ -520,7 +548,10 @@ fn scenario_f(work: &Path) -> String {
     let static_bin = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("target/x86_64-unknown-linux-gnu/release/logview");
     let size = match fs::metadata(&static_bin) {
-        Ok(m) => format!("static binary {:.2} MB", m.len() as f64 / 1e6),
+        Ok(m) => {
+            check(m.len() < 3_000_000, "F: static binary < 3 MB");
+            format!("static binary {:.2} MB", m.len() as f64 / 1e6)
+        }
         Err(_) => "static binary not built (run `make static`)".to_string(),
     };
     let bin = if static_bin.exists() {
@@ -547,8 +578,7 @@ fn scenario_f(work: &Path) -> String {
         let _ = child.kill();
         let _ = child.wait();
     }
-    format!(
-        "F. {size}; start-up to listening: median {:.2} ms (21 runs)",
-        median(times)
-    )
+    let start = median(times);
+    check(start < 10.0, "F: start-up < 10 ms");
+    format!("F. {size}; start-up to listening: median {start:.2} ms (21 runs)")
 }
