@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
 
+use log::debug;
+
 use crate::lines::Lines;
 use crate::refusal::Refusal;
 use crate::sandbox::Sandbox;
@@ -170,6 +172,9 @@ impl Follower {
         }
         if len > self.offset {
             self.read_chunk(len, sink)?;
+            if self.offset == len && self.lines.pending() > 0 {
+                debug!("{}: ends in an unfinished line, held", self.path.display());
+            }
             return Ok(Poll::Data);
         }
         self.check_rotation(sink)
@@ -196,6 +201,9 @@ impl Follower {
             Ok(m) => m,
             // Deleted or mid-rename: keep reading the old handle until a new file appears.
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if !self.detached {
+                    debug!("{}: gone; waiting for it to come back", self.path.display());
+                }
                 self.detached = true;
                 return Ok(Poll::Idle);
             }
@@ -209,6 +217,12 @@ impl Follower {
         // The path names another file. Writers that have not reopened yet still append to the
         // old one, so it is drained for a grace period before switching.
         self.detached = true;
+        if self.replaced_at.is_none() {
+            debug!(
+                "{}: names another file; the old one is read for {ROTATE_GRACE:?} more",
+                self.path.display()
+            );
+        }
         let since = *self.replaced_at.get_or_insert_with(Instant::now);
         if since.elapsed() < ROTATE_GRACE {
             return Ok(Poll::Idle);

@@ -1,5 +1,8 @@
 //! Following a file as `tail -F` does: appended lines, partial lines, rotation by rename,
 //! copytruncate (also with fast regrowth), and delete then re-create; nothing lost or doubled.
+//! Each test ends with a sentinel line that must be the very next line received, so a late
+//! duplicate is seen too. Where a test must let the server see something first, it waits for
+//! the server's debug log line saying so, never for a fixed time.
 mod support;
 use std::fs;
 use std::time::Duration;
@@ -11,6 +14,14 @@ fn follow(dir: &TempDir, srv: &Server, name: &str) -> Ws {
         r.event_names().contains(&"live".to_string())
     });
     ws
+}
+
+/// Appends a sentinel to `name` and asserts it is the very next line the client receives:
+/// nothing left over, nothing sent twice.
+fn assert_next_is_sentinel(dir: &TempDir, ws: &mut Ws, name: &str) {
+    dir.append(name, "sentinel\n");
+    let got = read_lines(ws, 1);
+    assert_eq!(got.text, "sentinel\n", "the next line is the sentinel");
 }
 
 #[test]
@@ -27,10 +38,11 @@ fn appended_lines_arrive_in_order_and_partials_are_held() {
     assert_eq!(got.lines(), want);
 
     dir.append("a.log", "abc");
-    // The server polls many times before the line is finished; it must hold "abc" back.
-    std::thread::sleep(Duration::from_millis(600));
+    // The server has read "abc" and must hold it back until its newline arrives.
+    srv.wait_log("ends in an unfinished line, held", Duration::from_secs(10));
     dir.append("a.log", "def\n");
     assert_eq!(read_lines(&mut ws, 1).text, "abcdef\n");
+    assert_next_is_sentinel(&dir, &mut ws, "a.log");
 }
 
 #[test]
@@ -61,6 +73,7 @@ fn rename_rotation_drains_the_old_file_then_follows_the_new() {
     );
     dir.append("a.log", "4\n");
     assert_eq!(read_lines(&mut ws, 1).text, "4\n");
+    assert_next_is_sentinel(&dir, &mut ws, "a.log");
 }
 
 #[test]
@@ -79,6 +92,7 @@ fn copytruncate_restarts_at_zero() {
     let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.contains("x\n"));
     assert_eq!(got.text, "x\n");
     assert!(got.event_names().contains(&"truncated".to_string()));
+    assert_next_is_sentinel(&dir, &mut ws, "a.log");
 }
 
 #[test]
@@ -97,6 +111,7 @@ fn truncation_followed_by_regrowth_past_the_old_offset_is_detected() {
         got.text, new,
         "the new content from its start, no stray fragment"
     );
+    assert_next_is_sentinel(&dir, &mut ws, "a.log");
 }
 
 #[test]
@@ -106,10 +121,11 @@ fn delete_then_recreate_is_followed() {
     let srv = Server::start(&[dir.0.to_str().unwrap()]);
     let mut ws = follow(&dir, &srv, "a.log");
     fs::remove_file(dir.path("a.log")).unwrap();
-    std::thread::sleep(Duration::from_millis(500)); // the server sees the file missing
+    srv.wait_log("gone; waiting for it to come back", Duration::from_secs(10));
     dir.write("a.log", "second\n");
     let got = read_lines(&mut ws, 1);
     assert_eq!(got.text, "second\n");
+    assert_next_is_sentinel(&dir, &mut ws, "a.log");
 }
 
 #[test]
@@ -138,6 +154,7 @@ fn a_fast_writer_loses_and_duplicates_nothing() {
     for (i, line) in got.lines().iter().enumerate() {
         assert_eq!(line.parse::<usize>().unwrap(), i, "line {i}");
     }
+    assert_next_is_sentinel(&dir, &mut ws, "a.log");
 }
 
 #[test]
@@ -154,6 +171,7 @@ fn a_symlink_that_is_pointed_elsewhere_is_followed_like_a_rotation() {
     let got = read_until(&mut ws, Duration::from_secs(10), |r| r.text.contains("b2"));
     assert_eq!(got.text, "b1\nb2\n");
     assert!(got.event_names().contains(&"rotated".to_string()));
+    assert_next_is_sentinel(&dir, &mut ws, "b.log");
 }
 
 #[test]
@@ -164,10 +182,13 @@ fn lines_written_to_the_old_file_just_after_rotation_are_not_lost() {
     let mut ws = follow(&dir, &srv, "a.log");
     fs::rename(dir.path("a.log"), dir.path("a.log.1")).unwrap();
     dir.write("a.log", "new 1\n");
-    std::thread::sleep(Duration::from_millis(300)); // the writer has not reopened yet
+    // The server has seen the new file; a writer that has not reopened yet still writes to
+    // the old one, within the 1 s grace period.
+    srv.wait_log("names another file", Duration::from_secs(10));
     dir.append("a.log.1", "late to the old file\n");
     let got = read_until(&mut ws, Duration::from_secs(10), |r| {
         r.text.contains("new 1")
     });
     assert_eq!(got.text, "late to the old file\nnew 1\n");
+    assert_next_is_sentinel(&dir, &mut ws, "a.log");
 }

@@ -102,3 +102,29 @@ fn rotation_and_truncation_are_announced() {
         got.events
     );
 }
+
+#[test]
+fn resume_on_the_same_file_rewritten_in_place_is_a_gap_with_the_new_history() {
+    use std::os::unix::fs::{FileExt, MetadataExt};
+    let dir = TempDir::new("rewrite");
+    let log = dir.write("a.log", "old 1\nold 2\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = srv.connect(&log, "tail=1&meta=1");
+    let pos = last_pos(&read_until(&mut ws, Duration::from_secs(10), until_live));
+    drop(ws);
+    let inode = std::fs::metadata(&log).unwrap().ino();
+    // Same inode, same length, other bytes before the position.
+    let f = std::fs::OpenOptions::new().write(true).open(&log).unwrap();
+    f.write_all_at(b"new 1\nnew 2\n", 0).unwrap();
+    drop(f);
+    assert_eq!(std::fs::metadata(&log).unwrap().ino(), inode);
+    let mut ws = srv.connect(&log, &format!("tail=1&meta=1&lines=10&resume={pos}"));
+    let got = read_until(&mut ws, Duration::from_secs(10), until_live);
+    assert_eq!(
+        got.event_names()[0],
+        "gap",
+        "the bytes before the position changed: {:?}",
+        got.events
+    );
+    assert_eq!(got.text, "new 1\nnew 2\n", "the new content's history");
+}
