@@ -4,6 +4,7 @@
 mod support;
 use std::io::{Read, Write};
 use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use support::*;
 
@@ -107,6 +108,41 @@ fn slowloris_is_timed_out_without_blocking_others() {
     );
 }
 
+/// The frames a server sent on a raw upgraded connection (after the 101 head), as
+/// (opcode, payload). Server frames are never masked.
+fn server_frames(raw: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let head = raw.windows(4).position(|w| w == b"\r\n\r\n");
+    let mut rest = &raw[head.expect("a response head") + 4..];
+    let mut frames = Vec::new();
+    while !rest.is_empty() {
+        assert!(
+            rest.len() >= 2 && rest[1] & 0x80 == 0,
+            "a server frame: {rest:?}"
+        );
+        let (len, at) = match rest[1] & 0x7f {
+            126 => (u16::from_be_bytes([rest[2], rest[3]]) as usize, 4),
+            127 => (
+                u64::from_be_bytes(rest[2..10].try_into().unwrap()) as usize,
+                10,
+            ),
+            n => (n as usize, 2),
+        };
+        let payload = rest.get(at..at + len).expect("a whole frame");
+        frames.push((rest[0] & 0x0f, payload.to_vec()));
+        rest = &rest[at + len..];
+    }
+    frames
+}
+
+/// The code and reason of the close frame that ends `frames`.
+fn close_of(frames: &[(u8, Vec<u8>)]) -> (u16, String) {
+    let (op, payload) = frames.last().expect("frames");
+    assert_eq!(*op, 8, "the last frame is a close: {frames:?}");
+    assert!(payload.len() >= 2, "a close frame with a code");
+    let code = u16::from_be_bytes([payload[0], payload[1]]);
+    (code, String::from_utf8(payload[2..].to_vec()).unwrap())
+}
+
 #[test]
 fn a_silent_peer_is_dropped_after_two_heartbeats() {
     let dir = TempDir::new("heartbeat");
@@ -126,11 +162,13 @@ fn a_silent_peer_is_dropped_after_two_heartbeats() {
     );
     let text = String::from_utf8_lossy(&all);
     assert!(text.starts_with("HTTP/1.1 101"), "{text}");
-    assert!(all.windows(2).any(|w| w == [0x89, 0x00]), "pings were sent");
+    let frames = server_frames(&all);
     assert!(
-        all.windows(2).any(|w| w[0] == 0x88),
-        "a close frame was sent"
+        frames.iter().any(|(op, p)| *op == 9 && p.is_empty()),
+        "pings were sent: {frames:?}"
     );
+    assert_eq!(close_of(&frames), (1001, "heartbeat timeout".to_string()));
+    srv.wait_log("heartbeat timeout", Duration::from_secs(5));
     wait_for("the session thread to end", Duration::from_secs(10), || {
         srv.threads() <= baseline
     });
@@ -146,26 +184,57 @@ fn a_client_that_stops_reading_is_dropped_and_memory_stays_bounded() {
     let line = format!("{}\n", "y".repeat(199));
     let block = line.repeat(5000); // 1 MB
     let rss_before = srv.rss_kib();
-    let mut max_rss = 0;
-    for _ in 0..60 {
-        dir.append("a.log", &block);
-        max_rss = max_rss.max(srv.rss_kib());
-    }
-    let got = read_until(&mut reader, Duration::from_secs(60), |r| {
-        r.text.len() >= 60 * block.len()
+    let bound = rss_before + 16 * 1024;
+    // RSS is sampled all along, while the stalled client's 60 MB are in flight: written to
+    // the file, read by its session (which must wait for the socket, not queue), until the
+    // write deadline drops it. Queuing for it would show as tens of MB before the drop.
+    let sampling = AtomicBool::new(true);
+    let (max_rss, samples) = (AtomicUsize::new(0), AtomicUsize::new(0));
+    let check = |when: &str| {
+        let (max, n) = (
+            max_rss.load(Ordering::SeqCst),
+            samples.load(Ordering::SeqCst),
+        );
+        assert!(n > 0, "RSS was sampled");
+        assert!(
+            max < bound,
+            "RSS grew from {rss_before} to {max} KiB for 60 MB written ({n} samples {when})"
+        );
+    };
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while sampling.load(Ordering::SeqCst) {
+                max_rss.fetch_max(srv.rss_kib(), Ordering::SeqCst);
+                samples.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        });
+        let _stop = StopOnDrop(&sampling);
+        for _ in 0..60 {
+            dir.append("a.log", &block);
+        }
+        let got = read_until(&mut reader, Duration::from_secs(60), |r| {
+            r.text.len() >= 60 * block.len()
+        });
+        assert_eq!(
+            got.text.len(),
+            60 * block.len(),
+            "the reading client got everything"
+        );
+        check("until the reading client had everything");
+        srv.wait_log("client too slow, dropped", Duration::from_secs(30));
+        check("until the stalled client was dropped");
     });
-    assert_eq!(
-        got.text.len(),
-        60 * block.len(),
-        "the reading client got everything"
-    );
-    srv.wait_log("client too slow, dropped", Duration::from_secs(30));
-    max_rss = max_rss.max(srv.rss_kib());
-    assert!(
-        max_rss < rss_before + 16 * 1024,
-        "RSS grew from {rss_before} to {max_rss} KiB for 60 MB written"
-    );
     drop(stalled);
+}
+
+/// Clears the flag when dropped, so a failed assertion also stops the sampler.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Relaxed);
+    }
 }
 
 #[test]
@@ -240,13 +309,9 @@ fn oversized_or_broken_client_frames_end_the_session_with_a_reason() {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     let mut all = Vec::new();
     let _ = s.read_to_end(&mut all);
-    let close = all
-        .windows(4)
-        .position(|w| w[0] == 0x88 && w[2..4] == [0x03, 0xea]);
-    assert!(
-        close.is_some(),
-        "closed with 1002: {:?}",
-        String::from_utf8_lossy(&all)
+    assert_eq!(
+        close_of(&server_frames(&all)),
+        (1002, "protocol error".to_string())
     );
     srv.wait_log("protocol error", Duration::from_secs(5));
 }
