@@ -53,7 +53,8 @@ fn traversal_in_every_encoding_is_refused() {
         (format!("{r}/sub/../../secret"), 403),
         (format!("{r}/..%2fsecret"), 400),
         (format!("{r}/..%2Fsecret"), 400),
-        (format!("{r}/..%5csecret"), 400),
+        // `\` is an ordinary name character on Unix: `..\secret` is one (missing) name.
+        (format!("{r}/..%5csecret"), 404),
         (format!("{r}/%252e%252e/secret"), 404),
         (format!("{r}/ok.log%00"), 400),
         (format!("{r}/%zz"), 400),
