@@ -215,7 +215,7 @@ fn a_huge_history_is_not_scanned_for_a_full_server_or_a_departed_client() {
         std::thread::sleep(Duration::from_millis(20));
     }
     // A client that leaves while its history is being looked for ends the scan.
-    let mut s = srv.raw_upgrade(&huge, "lines=100000000000");
+    let s = srv.raw_upgrade(&huge, "lines=100000000000");
     s.shutdown(std::net::Shutdown::Both).unwrap();
     srv.wait_log("left before its answer", Duration::from_secs(10));
 }
