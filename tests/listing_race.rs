@@ -77,7 +77,11 @@ fn a_swapped_symlink_never_leaks_outside_metadata() {
         let _stop = StopOnDrop(&stop);
         let start = Instant::now();
         while listed < REQUESTS && start.elapsed() < BUDGET {
-            let q = if listed.is_multiple_of(2) { &root_q } else { &file_q };
+            let q = if listed.is_multiple_of(2) {
+                &root_q
+            } else {
+                &file_q
+            };
             let (status, body) = srv.get(&format!("/_logview/api/list?path={q}"));
             if status == 200 {
                 assert_no_leak(&body);
