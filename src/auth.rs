@@ -126,6 +126,7 @@ impl Auth {
             self.verify(&user, &password)
         };
         if !ok {
+            self.restart_backoff(addr, Instant::now());
             return Err(Refusal::BadCredentials);
         }
         self.failures.lock().unwrap().remove(&addr);
@@ -144,6 +145,14 @@ impl Auth {
         let cache = self.verified.lock().unwrap();
         let (user, until) = cache.get(header)?;
         (Instant::now() < *until).then(|| user.clone())
+    }
+
+    /// Starts the back-off window of `addr` again from `now`, when its failure is known: the
+    /// window set before hashing would otherwise be partly spent by a slow hash.
+    fn restart_backoff(&self, addr: IpAddr, now: Instant) {
+        if let Some(f) = self.failures.lock().unwrap().get_mut(&addr) {
+            f.until = f.until.max(now + backoff(f.count));
+        }
     }
 
     /// Runs argon2 for `user`, against the decoy when the name is unknown. The caller holds
@@ -378,14 +387,27 @@ mod tests {
                 Err(Refusal::BadCredentials)
             );
         }
+        let before_hash = Instant::now();
         assert_eq!(
             auth.check(Some(&header("mallory", "x")), a),
             Err(Refusal::BadCredentials)
         );
+        // The window now runs from when that failure was known, however slow the hash; the
+        // refusal is checked at an instant inside it, so no test timing is involved.
+        let until = auth.failures.lock().unwrap()[&a].until;
+        assert!(until >= before_hash + backoff(FREE_FAILURES + 1));
         assert!(matches!(
-            auth.check(Some(&header("alice", "guess")), a),
-            Err(Refusal::TooManyAttempts(_))
+            auth.begin_attempt(a, until - Duration::from_millis(1), true),
+            Err(Refusal::TooManyAttempts(1))
         ));
+        auth.failures.lock().unwrap().get_mut(&a).unwrap().until += MAX_BACKOFF;
+        assert!(
+            matches!(
+                auth.check(Some(&header("alice", "s3cret ")), a),
+                Err(Refusal::TooManyAttempts(_))
+            ),
+            "the address waits, even with other credentials"
+        );
         assert_eq!(
             auth.check(Some(&header("bob", "x")), b),
             Err(Refusal::BadCredentials),
