@@ -62,6 +62,7 @@ mutants:
 	@printf '%s\n' "$$MUTANT_SETS" | { fail=0; while IFS=';' read -r name file re tests; do \
 	  case ",$${MUTANTS:-$$name}," in *",$$name,"*) ;; *) continue ;; esac; \
 	  echo "== mutants: $$name ($$file $${re:+functions $$re})"; \
+	  mkdir -p "mutants.out/$$name"; \
 	  cargo mutants --profile mutants -j $${MUTANTS_JOBS:-1} --file "$$file" $${re:+--re "$$re"} \
 	    -o "mutants.out/$$name" -- $$tests </dev/null || fail=1; \
 	done; exit $$fail; }
