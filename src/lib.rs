@@ -16,4 +16,5 @@ pub mod router;
 pub mod sandbox;
 pub mod server;
 pub mod session;
+pub mod state;
 pub mod watch;

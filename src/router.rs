@@ -17,8 +17,8 @@ use crate::reception::Arrival;
 use crate::refusal::Refusal;
 use crate::render::Format;
 use crate::sandbox::{self, Target};
-use crate::server::{Shared, Slot};
 use crate::session::{self, Opening, Params, WRITE_TIMEOUT};
+use crate::state::{Shared, Slot};
 
 /// Where the page's own files and API live; never a log path.
 const PREFIX: &str = "/_logview/";

@@ -5,7 +5,6 @@
 use std::io;
 use std::net::TcpListener;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 
 use log::{error, info, warn};
@@ -15,8 +14,7 @@ use crate::config::Config;
 use crate::reception::{self, Arrival, Limits};
 use crate::refusal::Refusal;
 use crate::router;
-use crate::sandbox::Sandbox;
-use crate::watch::Watches;
+use crate::state::{Shared, Slot};
 
 /// Stack per connection thread: sessions keep their buffers on the heap.
 const STACK: usize = 256 * 1024;
@@ -31,22 +29,6 @@ const FDS_PER_CLIENT: usize = 3;
 const FDS_RESERVED: usize = 64 + EXTRA_THREADS;
 /// The waiting pool is never cut below this to make room for clients.
 const MIN_PENDING: usize = 64;
-
-/// What every connection thread shares.
-pub struct Shared {
-    pub config: Config,
-    pub sandbox: Arc<Sandbox>,
-    pub watches: Arc<Watches>,
-    clients: AtomicUsize,
-    connections: AtomicUsize,
-}
-
-impl Shared {
-    /// WebSocket clients connected now.
-    pub fn clients(&self) -> usize {
-        self.clients.load(Ordering::Acquire)
-    }
-}
 
 /// Binds, prints the URL and serves until the process ends.
 pub fn run(mut config: Config) -> io::Result<()> {
@@ -64,13 +46,7 @@ pub fn run(mut config: Config) -> io::Result<()> {
         pending: config.max_pending,
         per_address: (!config.trust_proxy).then_some(PENDING_PER_ADDRESS),
     };
-    let shared = Arc::new(Shared {
-        sandbox: Arc::new(Sandbox::new(config.roots.clone())),
-        config,
-        watches: Arc::new(Watches::default()),
-        clients: AtomicUsize::new(0),
-        connections: AtomicUsize::new(0),
-    });
+    let shared = Arc::new(Shared::new(config));
     reception::run(listener, limits, |arrival| start(&shared, arrival))
 }
 
@@ -135,7 +111,7 @@ fn fit_limits(config: &mut Config, nofile: usize) {
 /// Gives a complete request a thread, or a 503 when all request threads are taken.
 fn start(shared: &Arc<Shared>, arrival: Arrival) {
     let limit = shared.config.max_clients + EXTRA_THREADS;
-    let Some(slot) = Slot::take(shared.clone(), |s| &s.connections, limit) else {
+    let Some(slot) = Slot::connection(shared, limit) else {
         warn!("refused {}: {limit} request threads busy", arrival.peer);
         return reception::answer(arrival.stream, &Refusal::Busy);
     };
@@ -146,46 +122,5 @@ fn start(shared: &Arc<Shared>, arrival: Arrival) {
         .spawn(move || router::serve(slot, arrival));
     if let Err(e) = spawned {
         error!("cannot start a thread for {peer}: {e}");
-    }
-}
-
-/// A counted place (a connection or a WebSocket client), given back when dropped.
-pub struct Slot {
-    shared: Arc<Shared>,
-    counter: fn(&Shared) -> &AtomicUsize,
-}
-
-impl Slot {
-    /// Takes a place if fewer than `limit` are taken.
-    pub fn take(
-        shared: Arc<Shared>,
-        counter: fn(&Shared) -> &AtomicUsize,
-        limit: usize,
-    ) -> Option<Slot> {
-        counter(&shared)
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < limit).then_some(n + 1)
-            })
-            .ok()?;
-        Some(Slot { shared, counter })
-    }
-
-    pub fn shared(&self) -> &Arc<Shared> {
-        &self.shared
-    }
-
-    /// A WebSocket client place, limited by `--max-clients`.
-    pub fn client(&self) -> Option<Slot> {
-        Slot::take(
-            self.shared.clone(),
-            |s| &s.clients,
-            self.shared.config.max_clients,
-        )
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        (self.counter)(&self.shared).fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -24,7 +24,7 @@ use crate::follow::{FollowError, Follower, Poll, Position};
 use crate::refusal::Refusal;
 use crate::render::{Format, Renderer};
 use crate::router::Upgrade;
-use crate::server::{Shared, Slot};
+use crate::state::{Shared, Slot};
 use crate::watch::Subscription;
 
 /// Bytes of rendered lines gathered before a frame is sent (a frame may exceed it by at most

@@ -1,0 +1,84 @@
+//! What every connection thread shares: the configuration, the sandbox, the watchers of
+//! followed files, and the counted places (request threads, WebSocket clients) that bound them.
+//!
+//! Guarantees: a place is taken only while fewer than its limit are taken, and given back
+//! exactly once, when its [`Slot`] is dropped.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::config::Config;
+use crate::sandbox::Sandbox;
+use crate::watch::Watches;
+
+/// What every connection thread shares.
+pub struct Shared {
+    pub config: Config,
+    pub sandbox: Arc<Sandbox>,
+    pub watches: Arc<Watches>,
+    clients: AtomicUsize,
+    connections: AtomicUsize,
+}
+
+impl Shared {
+    pub fn new(config: Config) -> Shared {
+        Shared {
+            sandbox: Arc::new(Sandbox::new(config.roots.clone())),
+            config,
+            watches: Arc::new(Watches::default()),
+            clients: AtomicUsize::new(0),
+            connections: AtomicUsize::new(0),
+        }
+    }
+
+    /// WebSocket clients connected now.
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::Acquire)
+    }
+}
+
+/// A counted place (a connection or a WebSocket client), given back when dropped.
+pub struct Slot {
+    shared: Arc<Shared>,
+    counter: fn(&Shared) -> &AtomicUsize,
+}
+
+impl Slot {
+    /// A request thread's place, if fewer than `limit` are taken.
+    pub fn connection(shared: &Arc<Shared>, limit: usize) -> Option<Slot> {
+        Slot::take(shared.clone(), |s| &s.connections, limit)
+    }
+
+    /// Takes a place if fewer than `limit` are taken.
+    fn take(
+        shared: Arc<Shared>,
+        counter: fn(&Shared) -> &AtomicUsize,
+        limit: usize,
+    ) -> Option<Slot> {
+        counter(&shared)
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < limit).then_some(n + 1)
+            })
+            .ok()?;
+        Some(Slot { shared, counter })
+    }
+
+    pub fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// A WebSocket client place, limited by `--max-clients`.
+    pub fn client(&self) -> Option<Slot> {
+        Slot::take(
+            self.shared.clone(),
+            |s| &s.clients,
+            self.shared.config.max_clients,
+        )
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        (self.counter)(&self.shared).fetch_sub(1, Ordering::AcqRel);
+    }
+}
