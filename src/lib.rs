@@ -15,6 +15,6 @@ pub mod render;
 pub mod router;
 pub mod sandbox;
 pub mod server;
-pub mod session;
 pub mod state;
+pub mod stream;
 pub mod watch;

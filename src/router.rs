@@ -10,15 +10,12 @@ use log::{debug, info};
 use url::{Host, Url};
 
 use crate::assets;
-use crate::follow::{Follower, Position};
 use crate::http::{Request, Response};
 use crate::listing;
 use crate::reception::Arrival;
 use crate::refusal::Refusal;
-use crate::render::Format;
-use crate::sandbox::{self, Target};
-use crate::session::{self, Opening, Params, WRITE_TIMEOUT};
 use crate::state::{Shared, Slot};
+use crate::stream::{self, Upgrade, WRITE_TIMEOUT};
 
 /// Where the page's own files and API live; never a log path.
 const PREFIX: &str = "/_logview/";
@@ -31,15 +28,6 @@ enum Route {
     Respond(Response),
     /// A WebSocket session, with its place among the clients.
     Upgrade(Box<Upgrade>, Slot),
-}
-
-/// An accepted WebSocket upgrade, with its file already open.
-pub struct Upgrade {
-    pub key: String,
-    pub params: Params,
-    pub follower: Follower,
-    pub opening: Opening,
-    pub path: String,
 }
 
 /// Serves one request whose head has arrived; `slot` is its place among the request threads.
@@ -66,7 +54,7 @@ pub fn serve(slot: Slot, arrival: Arrival) {
             let _ = resp.write_to(&mut stream);
         }
         Ok(Route::Upgrade(up, place)) => {
-            session::run(stream, rest, *up, &shared, &client.who, place)
+            stream::run(stream, rest, *up, &shared, &client.who, place)
         }
         Err(Refusal::Gone) => info!("{} left before its answer to {:?}", client.who, req.path),
         Err(r) => refuse(&mut stream, &client.who, &req.path, &r),
@@ -243,32 +231,9 @@ fn upgrade(asker: &Asker, req: &Request, path: &str) -> Result<(Upgrade, Slot), 
         return Err(Refusal::Malformed("not a WebSocket version 13 upgrade"));
     }
     check_origin(shared, req)?;
-    let params = params(shared, req)?;
-    // Follow the path as asked, not its canonical target: when it is a symlink that is later
-    // pointed elsewhere (as logrotate -L or Kubernetes do), that is a rotation. Every (re)open
-    // goes through the sandbox again.
-    let path = sandbox::decode(path)?;
-    let Target::File(_) = shared.sandbox.check(&path)? else {
-        return Err(Refusal::Forbidden("not a regular file"));
-    };
-    let place = asker.slot.client().ok_or(Refusal::Busy)?;
-    let (sb, max) = (shared.sandbox.clone(), shared.config.max_line);
-    let open = |sb| Follower::open(sb, &path, params.lines, max, &|| asker.gone());
-    let (follower, opening) = match &params.resume {
-        Some(pos) => match Follower::resume(sb.clone(), &path, pos, max)? {
-            Some(f) => (f, Opening::Resumed),
-            None => (open(sb)?, Opening::Gap),
-        },
-        None => (open(sb)?, Opening::Fresh),
-    };
-    let up = Upgrade {
-        key: key.to_string(),
-        params,
-        follower,
-        opening,
-        path: path.display().to_string(),
-    };
-    Ok((up, place))
+    let place = || asker.slot.client().ok_or(Refusal::Busy);
+    let up = stream::open(shared, req, path, key, place, &|| asker.gone())?;
+    Ok(up)
 }
 
 /// A browser's Origin must be this very host or one given with `--allow-origin`.
@@ -294,36 +259,4 @@ fn check_origin(shared: &Shared, req: &Request) -> Result<(), Refusal> {
     } else {
         Err(bad())
     }
-}
-
-fn params(shared: &Shared, req: &Request) -> Result<Params, Refusal> {
-    let bad = |what: &'static str| Refusal::Malformed(what);
-    let flag = |name: &str, what: &'static str| match req.param(name).as_deref() {
-        None | Some("0" | "false" | "no") => Ok(false),
-        Some("" | "1" | "true" | "yes") => Ok(true),
-        Some(_) => Err(bad(what)),
-    };
-    let lines = match req.param("lines") {
-        None => shared.config.lines,
-        Some(n) => n.parse().map_err(|_| bad("lines must be a number"))?,
-    };
-    let format = match req.param("format").as_deref() {
-        None | Some("text") => Format::Text,
-        Some("html") => Format::Html,
-        Some(_) => return Err(bad("format must be text or html")),
-    };
-    let resume = match req.param("resume") {
-        None => None,
-        Some(p) => Some(
-            p.parse::<Position>()
-                .map_err(|_| bad("resume is not a position"))?,
-        ),
-    };
-    Ok(Params {
-        tail: flag("tail", "tail must be 0 or 1")?,
-        meta: flag("meta", "meta must be 0 or 1")?,
-        lines,
-        format,
-        resume,
-    })
 }

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use logview::render::{Format, Renderer};
-use logview::session::FRAME_TARGET;
+use logview::stream::FRAME_TARGET;
 
 /// Runs per input; the median is printed.
 const RUNS: usize = 5;

@@ -20,10 +20,11 @@ use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tungstenite::{Error as WsError, Message, WebSocket};
 
-use crate::follow::{FollowError, Follower, Poll, Position};
+use super::open::{Opening, Params, Upgrade};
+use super::protocol::Event;
+use crate::follow::{FollowError, Follower, Poll};
 use crate::refusal::Refusal;
-use crate::render::{Format, Renderer};
-use crate::router::Upgrade;
+use crate::render::Renderer;
 use crate::state::{Shared, Slot};
 use crate::watch::Subscription;
 
@@ -38,27 +39,6 @@ const DETACHED_POLL: Duration = Duration::from_millis(200);
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing handshake may take.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
-
-/// What the client asked for in the query string.
-#[derive(Debug)]
-pub struct Params {
-    pub tail: bool,
-    pub meta: bool,
-    pub lines: usize,
-    pub format: Format,
-    pub resume: Option<Position>,
-}
-
-/// How the follower was positioned.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Opening {
-    /// At the last `lines` lines.
-    Fresh,
-    /// Exactly where the client's `resume` position said.
-    Resumed,
-    /// The `resume` position no longer matches the file: history follows instead.
-    Gap,
-}
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -267,8 +247,8 @@ impl Session {
     /// Sends the history, then follows if asked; returns only through an [`Ending`].
     fn drive(&mut self, p: &Params, opening: Opening, shared: &Shared) -> Result<(), Ending> {
         match opening {
-            Opening::Resumed => self.event("resumed")?,
-            Opening::Gap => self.event("gap")?,
+            Opening::Resumed => self.event(Event::Resumed)?,
+            Opening::Gap => self.event(Event::Gap)?,
             Opening::Fresh => {}
         }
         // The history ends where the file ended when it was opened, even if it keeps growing.
@@ -278,7 +258,7 @@ impl Session {
         }
         self.render_lines(|f, sink| f.flush_partial(sink))?;
         self.send_frame()?;
-        self.event("live")?;
+        self.event(Event::Live)?;
         if !p.tail {
             return Err(Ending::EndOfHistory);
         }
@@ -375,9 +355,9 @@ impl Session {
                     self.send_frame()?;
                     self.batch.renderer.reset();
                     self.event(if poll == Poll::Rotated {
-                        "rotated"
+                        Event::Rotated
                     } else {
-                        "truncated"
+                        Event::Truncated
                     })?;
                     return Ok(true);
                 }
@@ -398,18 +378,18 @@ impl Session {
         };
         self.send(msg)?;
         if self.meta {
-            self.event("pos")?;
+            self.event(Event::Pos)?;
         }
         Ok(())
     }
 
     /// With `meta`, sends `{"event": name, "pos": position}` as a binary frame.
-    fn event(&mut self, name: &str) -> Result<(), Ending> {
+    fn event(&mut self, event: Event) -> Result<(), Ending> {
         if !self.meta {
             return Ok(());
         }
         let pos = self.follower.position();
-        let body = json!({ "event": name, "pos": pos.to_string() }).to_string();
+        let body = json!({ "event": event.name(), "pos": pos.to_string() }).to_string();
         self.send(Message::binary(body.into_bytes()))
     }
 

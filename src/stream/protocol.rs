@@ -1,0 +1,33 @@
+//! The names on the wire, once: the `meta=1` events a stream sends as binary JSON frames
+//! (`{"event": NAME, "pos": POSITION}`). The page reads the same names (`src/web/app.js`).
+
+/// A `meta=1` event, sent after the text frame it describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// The position after the lines of the text frame just sent.
+    Pos,
+    /// History is over; what follows arrived after the file was opened.
+    Live,
+    /// The stream continues exactly at the client's `resume` position.
+    Resumed,
+    /// The `resume` position no longer matches the file: history follows instead.
+    Gap,
+    /// The path now names another file (rotation); its lines follow from its start.
+    Rotated,
+    /// The file was truncated (copytruncate); its lines follow from its start.
+    Truncated,
+}
+
+impl Event {
+    /// The event's name on the wire.
+    pub fn name(self) -> &'static str {
+        match self {
+            Event::Pos => "pos",
+            Event::Live => "live",
+            Event::Resumed => "resumed",
+            Event::Gap => "gap",
+            Event::Rotated => "rotated",
+            Event::Truncated => "truncated",
+        }
+    }
+}
