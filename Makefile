@@ -45,14 +45,14 @@ fuzz:
 	  mkdir -p corpus/$$t && cargo +nightly fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$${FUZZ_SECS:-60} -jobs=1 -workers=1 || exit 1; done
 
 # Mutation testing (cargo-mutants) of the code that guards the promises, each part against the
-# tests that cover it: NAME;FILE;FUNCTION REGEX (empty: every function);CARGO TEST ARGS.
+# tests that cover it: NAME;FILES;FUNCTION REGEX (empty: every function);CARGO TEST ARGS.
 # Mutants that cannot matter are excluded, with the reason, in .cargo/mutants.toml. Not part of
 # `make test` or CI (about an hour on 2 cores); MUTANTS=sandbox,auth runs some parts.
 define MUTANT_SETS
-sandbox;src/sandbox.rs;;--lib --test refusals --test sandbox_race --test backslash_names --test listing_race
+sandbox;src/source/sandbox.rs;;--lib --test refusals --test sandbox_race --test backslash_names --test listing_race
 auth;src/auth.rs;;--lib --test auth --test auth_load
 router;src/router.rs;;--test refusals --test auth --test page --test flood
-positions;src/follow.rs;Position|Fingerprint|Follower::resume|fingerprint_hash|fnv1a|check_rotation|Follower::restart|Follower::position;--lib --test resume --test follow --test follow_ends
+positions;src/source/position.rs src/follow/follower.rs;Position|Fingerprint|Follower::resume|fingerprint_hash|fnv1a|check_rotation|Follower::restart|Follower::position;--lib --test resume --test follow --test follow_ends
 render;src/render.rs;push_escaped|is_special|Renderer::html|Renderer::step|text|Renderer::line;--lib --test history --test hostile_render
 session;src/stream/session.rs;send_on|read_client|ws_config|close_frame|follow|flush|Batch::check;--test hostile --test hostile_render --test follow_ends
 endef
@@ -63,7 +63,7 @@ mutants:
 	  case ",$${MUTANTS:-$$name}," in *",$$name,"*) ;; *) continue ;; esac; \
 	  echo "== mutants: $$name ($$file $${re:+functions $$re})"; \
 	  mkdir -p "mutants.out/$$name"; \
-	  cargo mutants --profile mutants -j $${MUTANTS_JOBS:-1} --file "$$file" $${re:+--re "$$re"} \
+	  cargo mutants --profile mutants -j $${MUTANTS_JOBS:-1} $$(printf -- '--file %s ' $$file) $${re:+--re "$$re"} \
 	    -o "mutants.out/$$name" -- $$tests </dev/null || fail=1; \
 	done; exit $$fail; }
 

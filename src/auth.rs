@@ -270,11 +270,11 @@ impl Gate {
     fn enter(&self, now: Instant) -> Result<Ticket, Refusal> {
         let mut st = self.state.lock().unwrap();
         if st.next - st.serving >= QUEUE_MAX {
-            return Err(Refusal::TooManyAttempts(QUEUE_FULL_RETRY_SECS));
+            return Err(Refusal::HashingBusy(QUEUE_FULL_RETRY_SECS));
         }
         st.rate
             .take(now)
-            .map_err(|wait| Refusal::TooManyAttempts(wait.as_secs() + 1))?;
+            .map_err(|wait| Refusal::HashingBusy(wait.as_secs() + 1))?;
         st.next += 1;
         Ok(Ticket(st.next - 1))
     }
@@ -450,7 +450,7 @@ mod tests {
             .map(|i| gate.enter(t0 + HASH_INTERVAL * i as u32).unwrap())
             .collect();
         let t1 = t0 + HASH_INTERVAL * QUEUE_MAX as u32;
-        let full = Err(Refusal::TooManyAttempts(QUEUE_FULL_RETRY_SECS));
+        let full = Err(Refusal::HashingBusy(QUEUE_FULL_RETRY_SECS));
         let booked = gate.state.lock().unwrap().rate.booked_until;
         assert_eq!(gate.enter(t1).map(|t| t.0), full);
         assert_eq!(gate.state.lock().unwrap().rate.booked_until, booked);
@@ -515,7 +515,7 @@ mod tests {
         let _queued: Vec<Ticket> = (0..QUEUE_MAX)
             .map(|_| auth.gate.enter(Instant::now()).unwrap())
             .collect();
-        let busy = Err(Refusal::TooManyAttempts(QUEUE_FULL_RETRY_SECS));
+        let busy = Err(Refusal::HashingBusy(QUEUE_FULL_RETRY_SECS));
         assert_eq!(auth.check(Some(&header("alice", "guess")), b), busy);
         let uncached = good.replacen("Basic", "basic", 1);
         assert_eq!(

@@ -13,7 +13,7 @@ use std::time::UNIX_EPOCH;
 use serde_json::{Value, json};
 
 use crate::refusal::Refusal;
-use crate::sandbox::{self, Sandbox, Target};
+use crate::source::sandbox::{self, Sandbox, Target};
 
 /// Entries listed per directory at most; the reply says when more were left out.
 const MAX_ENTRIES: usize = 5000;

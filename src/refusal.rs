@@ -33,6 +33,9 @@ pub enum Refusal {
     BadCredentials,
     /// Too many failed attempts from this address: retry after this many seconds.
     TooManyAttempts(u64),
+    /// Authentication's hashing gate is full (its global rate is used up or its queue is
+    /// full), whoever asks: retry after this many seconds.
+    HashingBusy(u64),
     /// The path is outside `--base-path`.
     OutsideBase,
     /// `--max-clients` WebSocket sessions (or as many request threads) are already open.
@@ -55,7 +58,7 @@ impl Refusal {
             Refusal::Timeout => (408, "Request Timeout"),
             Refusal::NotFound | Refusal::OutsideBase => (404, "Not Found"),
             Refusal::Unauthorized | Refusal::BadCredentials => (401, "Unauthorized"),
-            Refusal::TooManyAttempts(_) => (429, "Too Many Requests"),
+            Refusal::TooManyAttempts(_) | Refusal::HashingBusy(_) => (429, "Too Many Requests"),
             Refusal::Method(_) => (405, "Method Not Allowed"),
             Refusal::Busy | Refusal::Crowded => (503, "Service Unavailable"),
             Refusal::Gone => (499, "Client Closed Request"),
@@ -65,7 +68,7 @@ impl Refusal {
     /// Seconds a client should wait before trying again, sent as `Retry-After`.
     pub fn retry_after(&self) -> Option<u64> {
         match self {
-            Refusal::TooManyAttempts(secs) => Some(*secs),
+            Refusal::TooManyAttempts(secs) | Refusal::HashingBusy(secs) => Some(*secs),
             Refusal::Busy | Refusal::Crowded => Some(RETRY_BUSY),
             _ => None,
         }
@@ -99,6 +102,7 @@ impl fmt::Display for Refusal {
             Refusal::Unauthorized => f.write_str("authentication required"),
             Refusal::BadCredentials => f.write_str("wrong user name or password"),
             Refusal::TooManyAttempts(_) => f.write_str("too many failed attempts, try again later"),
+            Refusal::HashingBusy(_) => f.write_str("too many logins at once, try again later"),
             Refusal::BadOrigin(_) => f.write_str("forbidden: cross-origin WebSocket refused"),
             Refusal::Method(_) => f.write_str("method not allowed: only GET is served"),
             Refusal::Timeout => f.write_str("request head not received in time"),

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::config::Config;
-use crate::sandbox::Sandbox;
-use crate::watch::Watches;
+use crate::follow::watch::Watches;
+use crate::source::sandbox::Sandbox;
 
 /// What every connection thread shares.
 pub struct Shared {

@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = req.header("host");
     let _ = req.header_has("connection", "upgrade");
     let _ = req.header_has("upgrade", "websocket");
-    let _ = logview::sandbox::decode(&req.path);
+    let _ = logview::source::sandbox::decode(&req.path);
 
     assert!(
         !req.path.contains('?') && !req.path.contains('#'),

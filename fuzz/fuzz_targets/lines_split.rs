@@ -13,7 +13,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use logview::lines::Lines;
+use logview::text::lines::Lines;
 
 fn run(lines: &mut Lines, max: usize, stream: &[u8], sizes: &[usize]) -> (Vec<Vec<u8>>, usize) {
     let mut out: Vec<Vec<u8>> = Vec::new();

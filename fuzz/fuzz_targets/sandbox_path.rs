@@ -15,7 +15,7 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use logview::sandbox::{Sandbox, Target, decode, plain};
+use logview::source::sandbox::{Sandbox, Target, decode, plain};
 
 struct Env {
     base: String,

@@ -6,11 +6,12 @@
 
 use std::path::Path;
 
-use crate::follow::{Follower, Position};
+use crate::follow::Follower;
 use crate::http::Request;
 use crate::refusal::Refusal;
 use crate::render::Format;
-use crate::sandbox::{self, Target};
+use crate::source::position::Position;
+use crate::source::sandbox::{self, Target};
 use crate::state::{Shared, Slot};
 
 /// What the client asked for in the query string.

@@ -22,11 +22,11 @@ use tungstenite::{Error as WsError, Message, WebSocket};
 
 use super::open::{Opening, Params, Upgrade};
 use super::protocol::Event;
+use crate::follow::watch::Subscription;
 use crate::follow::{FollowError, Follower, Poll};
 use crate::refusal::Refusal;
 use crate::render::Renderer;
 use crate::state::{Shared, Slot};
-use crate::watch::Subscription;
 
 /// Bytes of rendered lines gathered before a frame is sent (a frame may exceed it by at most
 /// [`crate::render::MAX_STEP`]).

@@ -17,22 +17,16 @@ use std::time::{Duration, Instant, SystemTime};
 
 use log::debug;
 
-use crate::lines::Lines;
 use crate::refusal::Refusal;
-use crate::sandbox::Sandbox;
+use crate::source::position::{Fingerprint, Position, fingerprint_hash, fnv1a};
+use crate::source::reader::history_start;
+use crate::source::sandbox::Sandbox;
+use crate::text::lines::Lines;
 
 /// Bytes read from the file per poll.
 pub const CHUNK: usize = 64 * 1024;
-/// History scans at least this far back for its lines...
-const HISTORY_SCAN_MIN: u64 = 16 << 20;
-/// ... or this much per requested line, whichever is more.
-const HISTORY_SCAN_PER_LINE: u64 = 4096;
-/// How often (in bytes scanned) a long history scan checks that its client is still there.
-const GONE_CHECK: u64 = 16 * CHUNK as u64;
 /// How long the old file is still read after its path names a new one.
 pub const ROTATE_GRACE: Duration = Duration::from_secs(1);
-/// Bytes kept from just before the read offset to recognise the same file content.
-const FP_LEN: usize = 64;
 
 /// What one poll found.
 #[derive(Debug, PartialEq, Eq)]
@@ -288,136 +282,6 @@ impl Follower {
     }
 }
 
-/// Where the last `n` lines of a file of length `len` start, found by reading backwards in
-/// blocks. A final newline does not count as the start of an empty line. Every
-/// [`GONE_CHECK`] bytes `gone` is asked whether anyone still waits for the answer; when not,
-/// the scan ends with `ConnectionAborted`.
-pub fn history_start(file: &File, len: u64, n: usize, gone: &dyn Fn() -> bool) -> io::Result<u64> {
-    if n == 0 {
-        return Ok(len);
-    }
-    // A file with few newlines (binary, or giant lines) is not scanned whole: past this many
-    // bytes the history starts where the scan stopped, mid-line.
-    let limit = len.saturating_sub(HISTORY_SCAN_MIN.max(n as u64 * HISTORY_SCAN_PER_LINE));
-    let mut buf = vec![0u8; CHUNK];
-    let mut end = len;
-    let mut seen = 0;
-    // The byte at len-1 being '\n' ends the last line; it is not a boundary to count.
-    let mut skip_last = true;
-    while end > 0 {
-        let start = end.saturating_sub(CHUNK as u64);
-        let block = &mut buf[..(end - start) as usize];
-        file.read_exact_at(block, start)?;
-        for i in memchr::memrchr_iter(b'\n', block) {
-            let at = start + i as u64;
-            if skip_last && at == len - 1 {
-                continue;
-            }
-            seen += 1;
-            if seen == n {
-                return Ok(at + 1);
-            }
-        }
-        skip_last = false;
-        end = start;
-        if end <= limit {
-            return Ok(end);
-        }
-        if (len - end).is_multiple_of(GONE_CHECK) && gone() {
-            return Err(io::ErrorKind::ConnectionAborted.into());
-        }
-    }
-    Ok(0)
-}
-
-/// Up to [`FP_LEN`] bytes that precede the read offset.
-#[derive(Debug, Default, Clone)]
-struct Fingerprint {
-    bytes: Vec<u8>,
-}
-
-impl Fingerprint {
-    fn read(file: &File, offset: u64) -> io::Result<Self> {
-        let n = offset.min(FP_LEN as u64) as usize;
-        let mut bytes = vec![0u8; n];
-        file.read_exact_at(&mut bytes, offset - n as u64)?;
-        Ok(Fingerprint { bytes })
-    }
-
-    fn push(&mut self, data: &[u8]) {
-        if data.len() >= FP_LEN {
-            self.bytes.clear();
-            self.bytes.extend_from_slice(&data[data.len() - FP_LEN..]);
-        } else {
-            self.bytes.extend_from_slice(data);
-            let extra = self.bytes.len().saturating_sub(FP_LEN);
-            self.bytes.drain(..extra);
-        }
-    }
-
-    /// True when the file still holds the same bytes before `offset`.
-    fn matches(&self, file: &File, offset: u64) -> io::Result<bool> {
-        let mut now = vec![0u8; self.bytes.len()];
-        let at = offset - now.len() as u64;
-        match file.read_exact_at(&mut now, at) {
-            Ok(()) => Ok(now == self.bytes),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-}
-
-fn fingerprint_hash(file: &File, offset: u64) -> io::Result<u64> {
-    Ok(fnv1a(&Fingerprint::read(file, offset)?.bytes))
-}
-
-fn fnv1a(data: &[u8]) -> u64 {
-    data.iter().fold(0xcbf2_9ce4_8422_2325, |h, &b| {
-        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
-    })
-}
-
-/// A resumable place in a file: which file (device, inode), the byte offset just after a
-/// complete line, and a hash of the bytes before it. Serialised as `dev.ino.offset.hash`
-/// in hex; opaque to clients.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Position {
-    pub dev: u64,
-    pub ino: u64,
-    pub offset: u64,
-    pub hash: u64,
-}
-
-impl std::fmt::Display for Position {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{:x}.{:x}.{:x}.{:x}",
-            self.dev, self.ino, self.offset, self.hash
-        )
-    }
-}
-
-impl std::str::FromStr for Position {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        let parts: Vec<u64> = s
-            .split('.')
-            .map(|p| u64::from_str_radix(p, 16))
-            .collect::<Result<_, _>>()
-            .map_err(|_| ())?;
-        match parts[..] {
-            [dev, ino, offset, hash] => Ok(Position {
-                dev,
-                ino,
-                offset,
-                hash,
-            }),
-            _ => Err(()),
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -428,38 +292,6 @@ mod tests {
         let _ = fs::remove_dir_all(&d);
         fs::create_dir_all(&d).unwrap();
         d.canonicalize().unwrap()
-    }
-
-    fn start_of(content: &[u8], n: usize) -> u64 {
-        let d = tmpdir(&format!("hist{}-{n}", content.len()));
-        fs::write(d.join("f"), content).unwrap();
-        let f = File::open(d.join("f")).unwrap();
-        history_start(&f, content.len() as u64, n, &|| false).unwrap()
-    }
-
-    #[test]
-    fn history_start_counts_lines_from_the_end() {
-        assert_eq!(start_of(b"a\nb\nc\n", 2), 2);
-        assert_eq!(
-            start_of(b"a\nb\nc", 2),
-            2,
-            "final line without newline counts"
-        );
-        assert_eq!(start_of(b"a\nb\nc\n", 10), 0);
-        assert_eq!(start_of(b"a\nb\nc\n", 0), 6);
-        assert_eq!(start_of(b"", 5), 0);
-        assert_eq!(start_of(b"\n\n\n", 2), 1);
-        let big: Vec<u8> = (0..100_000)
-            .flat_map(|i| format!("line {i}\n").into_bytes())
-            .collect();
-        let s = start_of(&big, 3) as usize;
-        assert_eq!(&big[s..], b"line 99997\nline 99998\nline 99999\n");
-        let no_newlines = vec![b'x'; 40 << 20];
-        let s = start_of(&no_newlines, 10);
-        assert!(
-            s > 0 && no_newlines.len() as u64 - s <= 17 << 20,
-            "scan bounded, got {s}"
-        );
     }
 
     fn collect(f: &mut Follower) -> (Vec<String>, Vec<Poll>) {

@@ -1,0 +1,6 @@
+//! What can be read, and how to find places in it: the sandbox (a request path → an allowed
+//! file), positions that survive restarts, and the reader that starts anywhere in a file.
+
+pub mod position;
+pub mod reader;
+pub mod sandbox;
