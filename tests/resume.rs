@@ -128,3 +128,35 @@ fn resume_on_the_same_file_rewritten_in_place_is_a_gap_with_the_new_history() {
     );
     assert_eq!(got.text, "new 1\nnew 2\n", "the new content's history");
 }
+
+#[test]
+fn resume_at_the_very_end_sends_nothing_again() {
+    let dir = TempDir::new("resume-end");
+    let log = dir.write("a.log", "1\n2\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = srv.connect(&log, "tail=1&meta=1");
+    let pos = last_pos(&read_until(&mut ws, Duration::from_secs(10), until_live));
+    drop(ws);
+    let mut ws = srv.connect(&log, &format!("tail=1&meta=1&resume={pos}"));
+    let got = read_until(&mut ws, Duration::from_secs(10), until_live);
+    assert_eq!(got.event_names(), ["resumed", "live"]);
+    assert_eq!(got.text, "", "nothing the client already has is sent again");
+}
+
+#[test]
+fn resume_into_another_file_with_the_same_beginning_is_a_gap() {
+    let dir = TempDir::new("resume-copy");
+    let log = dir.write("a.log", "1\n2\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = srv.connect(&log, "tail=1&meta=1");
+    let pos = last_pos(&read_until(&mut ws, Duration::from_secs(10), until_live));
+    drop(ws);
+    // A new file (another inode) that starts with the very same bytes: not the file the
+    // position was taken in, so its first lines must not be skipped.
+    dir.write("new", "1\n2\n3\n");
+    std::fs::rename(dir.path("new"), &log).unwrap();
+    let mut ws = srv.connect(&log, &format!("tail=1&meta=1&resume={pos}"));
+    let got = read_until(&mut ws, Duration::from_secs(10), until_live);
+    assert_eq!(got.event_names()[0], "gap");
+    assert_eq!(got.text, "1\n2\n3\n");
+}
