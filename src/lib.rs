@@ -1,19 +1,20 @@
-//! logview as a library: the server's modules, public so that benchmarks and fuzz targets
-//! can drive the pure parts (request parsing, path resolution, rendering) directly.
+//! logview as a library. Public are the modules the binary, the benchmarks and the fuzz
+//! targets use (configuration, the server, request parsing, refusals, path resolution, line
+//! splitting, rendering, the stream's frame size); the rest is private to the crate.
 #![forbid(unsafe_code)]
 
-pub mod assets;
+mod assets;
 pub mod auth;
 pub mod config;
-pub mod follow;
+mod follow;
 pub mod http;
-pub mod listing;
-pub mod reception;
+mod listing;
+mod reception;
 pub mod refusal;
 pub mod render;
-pub mod router;
+mod router;
 pub mod server;
 pub mod source;
-pub mod state;
+mod state;
 pub mod stream;
 pub mod text;

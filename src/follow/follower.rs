@@ -24,9 +24,9 @@ use crate::source::sandbox::Sandbox;
 use crate::text::lines::Lines;
 
 /// Bytes read from the file per poll.
-pub const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 64 * 1024;
 /// How long the old file is still read after its path names a new one.
-pub const ROTATE_GRACE: Duration = Duration::from_secs(1);
+const ROTATE_GRACE: Duration = Duration::from_secs(1);
 
 /// What one poll found.
 #[derive(Debug, PartialEq, Eq)]

@@ -4,4 +4,4 @@
 mod follower;
 pub mod watch;
 
-pub use follower::{CHUNK, FollowError, Follower, Poll, ROTATE_GRACE};
+pub use follower::{FollowError, Follower, Poll};
