@@ -132,7 +132,9 @@ fn resume_on_the_same_file_rewritten_in_place_is_a_gap_with_the_new_history() {
 #[test]
 fn resume_at_the_very_end_sends_nothing_again() {
     let dir = TempDir::new("resume-end");
-    let log = dir.write("a.log", "1\n2\n");
+    // Longer than the 64 bytes a position's hash covers, read in one piece.
+    let lines: String = (0..100).map(|i| format!("line {i}\n")).collect();
+    let log = dir.write("a.log", &lines);
     let srv = Server::start(&[dir.0.to_str().unwrap()]);
     let mut ws = srv.connect(&log, "tail=1&meta=1");
     let pos = last_pos(&read_until(&mut ws, Duration::from_secs(10), until_live));
