@@ -1,5 +1,6 @@
 //! Wrong passwords from many addresses at once: hashing is bounded by a small fair pool and a
-//! global rate, so the excess gets 429 with Retry-After before any hashing, a login verified
+//! global rate, so the excess gets 429 (`too many logins at once`, not the per-address
+//! back-off's `too many failed attempts`) with Retry-After before any hashing, a login verified
 //! earlier (cached) keeps succeeding throughout, and a new login gets through afterwards by
 //! honouring Retry-After. Nothing here depends on how fast a hash is.
 mod support;
@@ -72,8 +73,11 @@ fn retry_after(resp: &str) -> Option<u64> {
 }
 
 /// Runs the flood; meanwhile logs in with the cached credentials as often as it can.
-/// Returns the attackers' statuses with their Retry-After values, and the cached logins seen.
-fn flood(srv: &Server) -> (Vec<(u16, Option<u64>)>, Vec<u16>) {
+/// An attacker's answer: status, Retry-After, body.
+type Answer = (u16, Option<u64>, String);
+
+/// Returns the attackers' answers, and the cached logins seen.
+fn flood(srv: &Server) -> (Vec<Answer>, Vec<u16>) {
     let start = Barrier::new(ATTACKERS + 1);
     let done = AtomicUsize::new(0);
     std::thread::scope(|s| {
@@ -85,7 +89,7 @@ fn flood(srv: &Server) -> (Vec<(u16, Option<u64>)>, Vec<u16>) {
                     let _finished = Finished(done);
                     let ip = format!("10.9.{}.{}", i / 200, i % 200 + 1);
                     let (status, resp) = login(srv, "alice", &format!("guess {i}"), &ip);
-                    (status, retry_after(&resp))
+                    (status, retry_after(&resp), parse_response(&resp).1)
                 })
             })
             .collect();
@@ -124,8 +128,8 @@ fn many_addresses_cannot_lock_out_logins() {
         cached.iter().all(|&s| s == 200),
         "a cached login never waits for the hashing pool: {cached:?}"
     );
-    let refused: Vec<_> = statuses.iter().filter(|(s, _)| *s == 429).collect();
-    let hashed = statuses.iter().filter(|(s, _)| *s == 401).count();
+    let refused: Vec<_> = statuses.iter().filter(|(s, ..)| *s == 429).collect();
+    let hashed = statuses.iter().filter(|(s, ..)| *s == 401).count();
     eprintln!(
         "{hashed} guesses hashed, {} refused before hashing",
         refused.len()
@@ -136,8 +140,15 @@ fn many_addresses_cannot_lock_out_logins() {
     assert!(
         refused
             .iter()
-            .all(|(_, after)| after.is_some_and(|a| a >= 1)),
+            .all(|(_, after, _)| after.is_some_and(|a| a >= 1)),
         "every 429 says when to retry: {refused:?}"
+    );
+    // Each address guessed once, so no 429 is its own back-off: the gate says it is busy.
+    assert!(
+        refused
+            .iter()
+            .all(|(.., body)| body == "too many logins at once, try again later\n"),
+        "{refused:?}"
     );
 
     // A login nobody verified before gets through once the client honours Retry-After.
@@ -148,6 +159,10 @@ fn many_addresses_cannot_lock_out_logins() {
             break;
         }
         assert_eq!(status, 429, "{resp}");
+        assert!(
+            resp.ends_with("\r\n\r\ntoo many logins at once, try again later\n"),
+            "the gate, not this address's back-off: {resp}"
+        );
         assert!(Instant::now() < deadline, "the login never got through");
         std::thread::sleep(Duration::from_secs(retry_after(&resp).unwrap()));
     }
