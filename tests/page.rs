@@ -111,3 +111,40 @@ fn listing_shows_only_what_may_be_viewed() {
     );
     assert_eq!(srv.get("/_logview/api/list?path=/etc").0, 403);
 }
+
+/// The page's Content-Security-Policy, exactly as the README states it.
+const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; \
+    frame-ancestors 'none'";
+
+#[test]
+fn caching_referrer_and_the_full_csp_as_the_readme_states() {
+    let dir = TempDir::new("headers");
+    let log = dir.write("a.log", "x\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let page = get_raw(&srv, &encode_path(&log));
+    assert_eq!(header(&page, "content-security-policy"), Some(PAGE_CSP));
+    let cases = [
+        ("/", "200", "no-cache"),
+        ("/_logview/app.js", "200", "no-cache"),
+        ("/_logview/style.css", "200", "no-cache"),
+        ("/_logview/favicon.svg", "200", "no-cache"),
+        ("/_logview/api/list", "200", "no-store"),
+        ("/_logview/api/status", "200", "no-store"),
+        ("/_logview/nope.js", "404", "no-store"),
+        ("/etc/passwd", "403", "no-store"),
+    ];
+    for (target, status, cache) in cases {
+        let resp = get_raw(&srv, target);
+        assert!(
+            resp.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{target}: {resp}"
+        );
+        assert_eq!(header(&resp, "cache-control"), Some(cache), "{target}");
+        assert_eq!(
+            header(&resp, "referrer-policy"),
+            Some("no-referrer"),
+            "{target}"
+        );
+    }
+}

@@ -229,3 +229,31 @@ fn max_clients_gives_503_and_frees_slots() {
     assert!(ok, "a slot is freed when a client leaves");
     drop(a);
 }
+
+#[test]
+fn loopback_host_names_are_accepted_and_others_refused_on_loopback() {
+    let (dir, srv) = setup();
+    let target = encode_path(&dir.path("root/ok.log"));
+    let port = srv.addr.port();
+    let status = |host: &str| {
+        let head = format!("GET {target} HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        parse_response(&srv.raw(head.as_bytes())).0
+    };
+    for host in [
+        format!("[::1]:{port}"),
+        "[::1]".to_string(),
+        format!("127.0.0.2:{port}"),
+        format!("LOCALHOST:{port}"),
+    ] {
+        assert_eq!(status(&host), 200, "{host}");
+    }
+    for host in [
+        format!("[2001:db8::1]:{port}"),
+        format!("[::ffff:192.0.2.1]:{port}"),
+        format!("192.0.2.1:{port}"),
+        format!("localhost.evil.test:{port}"),
+        format!("0.0.0.0:{port}"),
+    ] {
+        assert_eq!(status(&host), 403, "{host}");
+    }
+}
