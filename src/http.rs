@@ -134,24 +134,48 @@ impl Response {
         self
     }
 
+    /// A response with this status and no body yet.
+    pub fn status(code: u16, reason: &'static str) -> Self {
+        Response {
+            status: (code, reason),
+            content_type: "text/plain; charset=utf-8",
+            extra: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
     /// Writes the whole response in one `write_all` (clients then see it at once).
     pub fn write_to(&self, stream: &mut impl Write) -> io::Result<()> {
+        let mut bytes = self
+            .head(self.content_type, self.body.len() as u64)
+            .into_bytes();
+        bytes.extend_from_slice(&self.body);
+        stream.write_all(&bytes)?;
+        stream.flush()
+    }
+
+    /// Writes only the head, announcing `len` bytes of `content_type` that the caller sends.
+    pub fn write_head(
+        &self,
+        stream: &mut impl Write,
+        content_type: &str,
+        len: u64,
+    ) -> io::Result<()> {
+        stream.write_all(self.head(content_type, len).as_bytes())?;
+        stream.flush()
+    }
+
+    fn head(&self, content_type: &str, len: u64) -> String {
         let mut head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\
-             X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n",
-            self.status.0,
-            self.status.1,
-            self.content_type,
-            self.body.len()
+            "HTTP/1.1 {} {}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\n\
+             Connection: close\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n",
+            self.status.0, self.status.1,
         );
         for (name, value) in &self.extra {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         head.push_str("\r\n");
-        let mut bytes = head.into_bytes();
-        bytes.extend_from_slice(&self.body);
-        stream.write_all(&bytes)?;
-        stream.flush()
+        head
     }
 }
 

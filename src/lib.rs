@@ -3,6 +3,7 @@
 //! splitting, rendering, the stream's frame size); the rest is private to the crate.
 #![forbid(unsafe_code)]
 
+pub(crate) mod api;
 mod assets;
 pub mod auth;
 pub mod config;

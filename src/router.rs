@@ -5,20 +5,25 @@
 //! once; cross-origin upgrades and DNS-rebinding Host headers are refused.
 
 use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::path::PathBuf;
 
 use log::{debug, info};
 use url::{Host, Url};
 
+use crate::api::raw;
 use crate::assets;
 use crate::http::{Request, Response};
 use crate::listing;
 use crate::reception::Arrival;
 use crate::refusal::Refusal;
+use crate::source::sandbox;
 use crate::state::{Shared, Slot};
 use crate::stream::{self, Upgrade, WRITE_TIMEOUT};
 
 /// Where the page's own files and API live; never a log path.
 const PREFIX: &str = "/_logview/";
+/// Downloads: the file's absolute path follows.
+const RAW: &str = "/_logview/raw";
 
 const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
     img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -28,6 +33,8 @@ enum Route {
     Respond(Response),
     /// A WebSocket session, with its place among the clients.
     Upgrade(Box<Upgrade>, Slot),
+    /// A file to send as it is (`/_logview/raw/<path>`), decoded but not yet checked.
+    Download(PathBuf),
 }
 
 /// Serves one request whose head has arrived; `slot` is its place among the request threads.
@@ -55,6 +62,11 @@ pub fn serve(slot: Slot, arrival: Arrival) {
         }
         Ok(Route::Upgrade(up, place)) => {
             stream::run(stream, rest, *up, &shared, &client.who, place)
+        }
+        Ok(Route::Download(path)) => {
+            if let Err(r) = raw::serve(&shared.sandbox, &req, &path, &mut stream, WRITE_TIMEOUT) {
+                refuse(&mut stream, &client.who, &req.path, &r);
+            }
         }
         Err(Refusal::Gone) => info!("{} left before its answer to {:?}", client.who, req.path),
         Err(r) => refuse(&mut stream, &client.who, &req.path, &r),
@@ -126,7 +138,7 @@ fn refuse(stream: &mut TcpStream, who: &str, path: &str, r: &Refusal) {
 
 fn route(asker: &Asker, req: &Request) -> Result<Route, Refusal> {
     let (shared, client) = (asker.shared, asker.client);
-    if req.method != "GET" {
+    if req.method != "GET" && req.method != "HEAD" {
         return Err(Refusal::Method(req.method.clone()));
     }
     check_host(shared, req)?;
@@ -134,6 +146,12 @@ fn route(asker: &Asker, req: &Request) -> Result<Route, Refusal> {
         auth.check(req.header("authorization"), client.ip)?;
     }
     let path = strip_base(&shared.config.base_path, &req.path)?;
+    if let Some(file) = path.strip_prefix(RAW).filter(|f| f.starts_with('/')) {
+        return Ok(Route::Download(sandbox::decode(file)?));
+    }
+    if req.method != "GET" {
+        return Err(Refusal::Method(req.method.clone()));
+    }
     if req.header_has("upgrade", "websocket") {
         return upgrade(asker, req, path).map(|(u, place)| Route::Upgrade(Box::new(u), place));
     }

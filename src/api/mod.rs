@@ -1,0 +1,4 @@
+//! The routes under `/_logview/` that answer with data rather than the page: one file per
+//! route.
+
+pub mod raw;
