@@ -29,12 +29,29 @@ impl Drop for Nginx {
     }
 }
 
+/// A port that was free a moment ago: another process may take it before nginx binds it,
+/// which `start_nginx` notices and retries.
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port()
+}
+
+/// Tries to start nginx on ports that were free a moment ago (`free_port` must release its
+/// port before nginx can bind it, so another process may take it meanwhile): a port taken
+/// again is retried with a fresh one, a few times at most. Returns nginx and its port.
+fn start_nginx(bin: &Path, dir: &Path, upstream: &str) -> (Nginx, u16) {
+    const ATTEMPTS: usize = 5;
+    for attempt in 1..=ATTEMPTS {
+        let port = free_port();
+        match try_start_nginx(bin, dir, port, upstream) {
+            Ok(nginx) => return (nginx, port),
+            Err(log) => eprintln!("nginx attempt {attempt}: port {port} was taken: {log}"),
+        }
+    }
+    panic!("nginx found no free port in {ATTEMPTS} attempts");
 }
 
 fn self_signed(dir: &Path) {
@@ -72,7 +89,10 @@ fn self_signed(dir: &Path) {
     assert!(ok.success(), "openssl made a certificate");
 }
 
-fn start_nginx(bin: &Path, dir: &Path, port: u16, upstream: &str) -> Nginx {
+/// Starts nginx on `port`; `Err` (with its error log) when the port is taken. Ready means
+/// its pid file is written: nginx writes it only once its sockets are bound, so a stranger
+/// that took the port cannot pass for nginx.
+fn try_start_nginx(bin: &Path, dir: &Path, port: u16, upstream: &str) -> Result<Nginx, String> {
     let site = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/docs/nginx-logview.conf"
@@ -103,6 +123,9 @@ fn start_nginx(bin: &Path, dir: &Path, port: u16, upstream: &str) -> Nginx {
          include {d}/site.conf; }}\n"
     );
     std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let (pid_file, error_log) = (dir.join("nginx.pid"), dir.join("error.log"));
+    let _ = std::fs::remove_file(&pid_file);
+    let _ = std::fs::remove_file(&error_log);
     let child = Command::new(bin)
         .arg("-p")
         .arg(dir)
@@ -114,16 +137,26 @@ fn start_nginx(bin: &Path, dir: &Path, port: u16, upstream: &str) -> Nginx {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("nginx starts");
+    let mut nginx = Nginx(child);
+    let pid = nginx.0.id().to_string();
     let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    loop {
+        let written = std::fs::read_to_string(&pid_file).unwrap_or_default();
+        if written.trim() == pid {
+            return Ok(nginx);
+        }
+        let log = std::fs::read_to_string(&error_log).unwrap_or_default();
+        if log.contains("Address already in use") {
+            // nginx would try again for a few seconds on the same port: not worth waiting.
+            return Err(log);
+        }
+        let exited = nginx.0.try_wait().unwrap();
         assert!(
-            Instant::now() < deadline,
-            "nginx listens: {}",
-            std::fs::read_to_string(dir.join("error.log")).unwrap_or_default()
+            exited.is_none() && Instant::now() < deadline,
+            "nginx listens ({exited:?}): {log}"
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    Nginx(child)
 }
 
 fn tls_config(dir: &Path) -> Arc<rustls::ClientConfig> {
@@ -189,8 +222,7 @@ fn streams_through_nginx_with_tls_and_a_base_path() {
         users_file.to_str().unwrap(),
         dir.path("logs").to_str().unwrap(),
     ]);
-    let port = free_port();
-    let _nginx = start_nginx(&bin, &dir.0, port, &srv.addr.to_string());
+    let (_nginx, port) = start_nginx(&bin, &dir.0, &srv.addr.to_string());
     let tls = tls_config(&dir.0);
     let auth = format!("Basic {}", BASE64.encode(b"ops:proxy pass"));
 
