@@ -1,5 +1,5 @@
 //! `make bench`: starts the release binary on loopback and measures the scenarios of the
-//! performance issues (A–H), printing a table with the machine, date and version.
+//! performance issues (A–I), printing a table with the machine, date and version.
 //!
 //! Every scenario is bounded in time and count, uses a temp directory it removes, and reports
 //! medians of repeated runs where it repeats. Set `BENCH_ONLY=A,C` to run a subset. A
@@ -9,6 +9,8 @@
 mod hostile;
 #[path = "scenarios/render.rs"]
 mod render;
+#[path = "scenarios/whole.rs"]
+mod whole;
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
@@ -35,7 +37,7 @@ fn main() {
     let work = work.canonicalize().unwrap();
     println!("{}", machine());
     println!("| scenario | result |\n|---|---|");
-    let scenarios: [(&str, Scenario); 8] = [
+    let scenarios: [(&str, Scenario); 9] = [
         ("A", scenario_a),
         ("B", scenario_b),
         ("C", scenario_c),
@@ -44,6 +46,7 @@ fn main() {
         ("F", scenario_f),
         ("G", hostile::scenario_g),
         ("H", render::scenario_h),
+        ("I", whole::scenario_i),
     ];
     for (name, run) in scenarios {
         if wanted(name) {

@@ -6,6 +6,17 @@ use support::*;
 
 /// The head (as text) and the body (as bytes) of a raw request, until the server closes.
 fn fetch(srv: &Server, method: &str, target: &str, extra: &str) -> (String, Vec<u8>) {
+    fetch_slowly(srv, method, target, extra, std::time::Duration::ZERO)
+}
+
+/// As [`fetch`], starting to read only after `pause` (so the server meets a full socket).
+fn fetch_slowly(
+    srv: &Server,
+    method: &str,
+    target: &str,
+    extra: &str,
+    pause: std::time::Duration,
+) -> (String, Vec<u8>) {
     let mut s = std::net::TcpStream::connect(srv.addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(15)))
         .unwrap();
@@ -14,6 +25,7 @@ fn fetch(srv: &Server, method: &str, target: &str, extra: &str) -> (String, Vec<
         srv.addr
     );
     s.write_all(head.as_bytes()).unwrap();
+    std::thread::sleep(pause);
     let mut all = Vec::new();
     let _ = s.read_to_end(&mut all);
     let split = all
@@ -31,12 +43,14 @@ fn raw_target(path: &std::path::Path) -> String {
 #[test]
 fn the_whole_file_is_an_attachment_with_its_length() {
     let dir = TempDir::new("raw-whole");
-    let content: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
+    let content: Vec<u8> = (0..4_000_000u32).flat_map(|i| i.to_le_bytes()).collect();
     let log = dir.write("big \"odd\".log", &content);
     let srv = Server::start(&[dir.0.to_str().unwrap()]);
-    let (head, body) = fetch(&srv, "GET", &raw_target(&log), "");
+    // 16 MB read only after a pause: the server meets a full socket and must resume exactly.
+    let pause = std::time::Duration::from_millis(300);
+    let (head, body) = fetch_slowly(&srv, "GET", &raw_target(&log), "", pause);
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
-    assert!(head.contains("Content-Length: 800000\r\n"), "{head}");
+    assert!(head.contains("Content-Length: 16000000\r\n"), "{head}");
     assert!(head.contains("Accept-Ranges: bytes\r\n"), "{head}");
     assert!(
         head.contains("Content-Disposition: attachment; filename=\"big _odd_.log\"; filename*=UTF-8''big%20%22odd%22%2Elog\r\n"),
@@ -44,7 +58,7 @@ fn the_whole_file_is_an_attachment_with_its_length() {
     );
     assert!(body == content, "the body is the file, byte for byte");
     let (head, body) = fetch(&srv, "HEAD", &raw_target(&log), "");
-    assert!(head.contains("Content-Length: 800000\r\n"), "{head}");
+    assert!(head.contains("Content-Length: 16000000\r\n"), "{head}");
     assert!(body.is_empty(), "HEAD sends no body");
 }
 

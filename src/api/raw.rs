@@ -4,15 +4,17 @@
 //! Guarantees: the file goes through the sandbox like every other read; the body is exactly
 //! the bytes of the range announced in the head (a file that grows meanwhile is sent up to the
 //! length it had when opened); a client that stops reading is dropped after the write
-//! timeout; the body moves with `sendfile` (`std::io::copy` from a `File` to a socket).
+//! timeout; the body moves with `sendfile(2)`, from the page cache to the socket.
 
 use std::fs::File;
-use std::io::{self, Seek, SeekFrom};
+use std::io;
 use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use rustix::event::{PollFd, PollFlags, poll};
+use rustix::fs::sendfile;
+use rustix::io::Errno;
 
 use crate::http::{Request, Response};
 use crate::refusal::Refusal;
@@ -66,7 +68,7 @@ pub fn serve(
     stream: &mut TcpStream,
     deadline: Duration,
 ) -> Result<(), Refusal> {
-    let (mut file, meta) = sandbox.open_file(path)?;
+    let (file, meta) = sandbox.open_file(path)?;
     let len = meta.len();
     let name = path
         .file_name()
@@ -98,7 +100,7 @@ pub fn serve(
     {
         return Ok(());
     }
-    if let Err(e) = send(&mut file, start, count, stream, deadline) {
+    if let Err(e) = send(&file, start, count, stream, deadline) {
         log::info!("download of {:?} ended early: {e}", path.display());
     }
     Ok(())
@@ -120,31 +122,35 @@ fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{plain}\"; filename*=UTF-8''{exact}")
 }
 
-/// Sends `count` bytes of `file` from `start`, waiting at most `deadline` for the client to
-/// take each piece (the socket is non-blocking, so a stalled reader cannot hold the thread).
+/// Sends `count` bytes of `file` from `start` with `sendfile(2)`, which says exactly how much
+/// went out, waiting at most `deadline` for the client to take each piece (the socket is
+/// non-blocking, so a stalled reader cannot hold the thread).
 fn send(
-    file: &mut File,
+    file: &File,
     start: u64,
     count: u64,
     stream: &mut TcpStream,
     deadline: Duration,
 ) -> io::Result<()> {
-    file.seek(SeekFrom::Start(start))?;
     stream.set_nonblocking(true)?;
-    let mut sent = 0;
-    while sent < count {
-        match io::copy(&mut io::Read::take(&mut *file, count - sent), stream) {
+    let (mut offset, end) = (start, start + count);
+    while offset < end {
+        let want = usize::try_from(end - offset)
+            .unwrap_or(usize::MAX)
+            .min(PIECE);
+        match sendfile(&*stream, file, Some(&mut offset), want) {
             Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => sent += n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                sent = file.stream_position()? - start;
-                writable(stream, deadline)?;
-            }
-            Err(e) => return Err(e),
+            Ok(_) => {}
+            Err(Errno::AGAIN) => writable(stream, deadline)?,
+            Err(Errno::INTR) => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(())
 }
+
+/// Bytes handed to one `sendfile` call.
+const PIECE: usize = 4 << 20;
 
 /// Waits until `stream` can take more bytes, at most `limit`.
 fn writable(stream: &TcpStream, limit: Duration) -> io::Result<()> {
