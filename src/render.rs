@@ -748,8 +748,9 @@ mod tests {
     #[test]
     fn text_in_pieces_cuts_only_between_characters() {
         let line = "é€x\u{1F600}".repeat(100_000);
-        let got = pieces(&mut Renderer::new(Format::Text), line.as_bytes(), 1000);
-        assert!(got.iter().all(|p| p.len() < 1000 + MAX_STEP));
+        // 1001 is never a boundary of the 10-byte pattern: every cut must move to one.
+        let got = pieces(&mut Renderer::new(Format::Text), line.as_bytes(), 1001);
+        assert!(got.iter().all(|p| p.len() < 1001 + MAX_STEP));
         assert_eq!(got.concat(), line + "\n");
     }
 
@@ -770,10 +771,13 @@ mod tests {
             "a\x1b[2Kb\x1b]0;title\x07c\x1b7d\x1b[?25le\r\x08\x07f\x1b",
             "\x1b[66mbad code",
             "g\x1bP1;2\x1b\x1b\\h\x1b(Bi\x1b\u{e9}\u{85}\u{7f}\x1b[3\u{fffd}mj\x1b]8;;u",
+            // An ESC inside a string that is not its end; two intermediates before the final.
+            "\x1b]0;t\x1bXhidden\x07shown \x1b$(Btext",
         ]);
         assert_eq!(out[0], "abcdef\n");
         assert_eq!(out[1], "bad code\n");
         assert_eq!(out[2], "ghi\u{e9}j\n");
+        assert_eq!(out[3], "shown text\n");
         for o in &out {
             assert!(!o.trim_end().chars().any(is_special), "{o:?}");
         }
