@@ -50,7 +50,7 @@ fuzz:
 # `make test` or CI (about an hour on 2 cores); MUTANTS=sandbox,auth runs some parts.
 define MUTANT_SETS
 sandbox;src/source/sandbox.rs;;--lib --test refusals --test sandbox_race --test backslash_names --test listing_race
-auth;src/auth.rs;;--lib --test auth --test auth_load
+auth;src/http/auth.rs;;--lib --test auth --test auth_load
 router;src/router.rs;;--test refusals --test auth --test page --test flood
 positions;src/source/position.rs src/follow/follower.rs;Position|Fingerprint|Follower::resume|fingerprint_hash|fnv1a|check_rotation|Follower::restart|Follower::position;--lib --test resume --test follow --test follow_ends
 render;src/render.rs;push_escaped|is_special|Renderer::html|Renderer::step|text|Renderer::line;--lib --test history --test hostile_render

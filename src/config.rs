@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::auth::Auth;
+use crate::http::auth::Auth;
 
 pub const HELP: &str = "\
 logview: watch log files live in a browser or over WebSocket

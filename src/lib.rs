@@ -5,13 +5,10 @@
 
 pub(crate) mod api;
 mod assets;
-pub mod auth;
 pub mod config;
 mod follow;
 pub mod http;
-mod listing;
 mod reception;
-pub mod refusal;
 pub mod render;
 mod router;
 pub mod server;

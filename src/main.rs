@@ -50,7 +50,7 @@ fn hash_password(user: &str) -> ExitCode {
         eprintln!("logview: empty password");
         return ExitCode::from(2);
     }
-    match logview::auth::hash_password(password) {
+    match logview::http::auth::hash_password(password) {
         Ok(hash) => {
             println!("{user}:{hash}");
             ExitCode::SUCCESS

@@ -17,8 +17,8 @@ use rustix::buffer::spare_capacity;
 use rustix::event::{Timespec, epoll};
 use rustix::fd::OwnedFd;
 
+use crate::http::refusal::Refusal;
 use crate::http::{self, MAX_HEAD, Request, Response};
-use crate::refusal::Refusal;
 
 /// How long a client may take to send its request head.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);

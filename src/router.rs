@@ -11,11 +11,11 @@ use log::{debug, info};
 use url::{Host, Url};
 
 use crate::api::raw;
+use crate::api::{list, status};
 use crate::assets;
+use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
-use crate::listing;
 use crate::reception::Arrival;
-use crate::refusal::Refusal;
 use crate::source::sandbox;
 use crate::state::{Shared, Slot};
 use crate::stream::{self, Upgrade, WRITE_TIMEOUT};
@@ -185,18 +185,8 @@ fn page(base: &str) -> Response {
 
 fn internal(shared: &Shared, req: &Request, name: &str) -> Result<Response, Refusal> {
     let json = match name {
-        "api/list" => Some(listing::list(
-            &shared.sandbox,
-            req.param("path").as_deref(),
-        )?),
-        "api/status" => Some(
-            serde_json::json!({
-                "version": env!("CARGO_PKG_VERSION"),
-                "clients": shared.clients(),
-                "max_clients": shared.config.max_clients,
-            })
-            .to_string(),
-        ),
+        "api/list" => Some(list::list(&shared.sandbox, req.param("path").as_deref())?),
+        "api/status" => Some(status::status(shared)),
         _ => None,
     };
     if let Some(json) = json {

@@ -11,8 +11,8 @@ use log::{error, info, warn};
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 
 use crate::config::Config;
+use crate::http::refusal::Refusal;
 use crate::reception::{self, Arrival, Limits};
-use crate::refusal::Refusal;
 use crate::router;
 use crate::state::{Shared, Slot};
 

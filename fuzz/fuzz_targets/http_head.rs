@@ -11,7 +11,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use logview::http::{Request, parse};
-use logview::refusal::Refusal;
+use logview::http::refusal::Refusal;
 
 fn same(a: &Request, b: &Request) -> bool {
     a.method == b.method && a.path == b.path && a.query == b.query && a.headers == b.headers

@@ -117,7 +117,7 @@ fn check_judgement(
     env: &Env,
     input: &str,
     path: Option<&Path>,
-    got: Result<Target, logview::refusal::Refusal>,
+    got: Result<Target, logview::http::refusal::Refusal>,
 ) {
     let real = path.map(|p| p.canonicalize());
     match &got {

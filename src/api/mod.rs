@@ -1,4 +1,6 @@
 //! The routes under `/_logview/` that answer with data rather than the page: one file per
 //! route.
 
+pub mod list;
 pub mod raw;
+pub mod status;

@@ -16,8 +16,8 @@ use rustix::event::{PollFd, PollFlags, poll};
 use rustix::fs::sendfile;
 use rustix::io::Errno;
 
+use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
-use crate::refusal::Refusal;
 use crate::source::sandbox::Sandbox;
 
 /// What a `Range` header asks of a file of a given length.

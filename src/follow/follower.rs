@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use log::debug;
 
-use crate::refusal::Refusal;
+use crate::http::refusal::Refusal;
 use crate::source::position::{Fingerprint, Position, fingerprint_hash, fnv1a};
 use crate::source::reader::history_start;
 use crate::source::sandbox::Sandbox;

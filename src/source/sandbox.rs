@@ -22,7 +22,7 @@ use std::path::{Component, Path, PathBuf};
 
 use percent_encoding::percent_decode_str;
 
-use crate::refusal::Refusal;
+use crate::http::refusal::Refusal;
 
 /// `O_NONBLOCK` on Linux: opening a FIFO for reading with it never blocks.
 const O_NONBLOCK: i32 = 0o4000;

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::follow::Follower;
 use crate::http::Request;
-use crate::refusal::Refusal;
+use crate::http::refusal::Refusal;
 use crate::render::Format;
 use crate::source::position::Position;
 use crate::source::sandbox::{self, Target};

@@ -24,7 +24,7 @@ use super::open::{Opening, Params, Upgrade};
 use super::protocol::Event;
 use crate::follow::watch::Subscription;
 use crate::follow::{FollowError, Follower, Poll};
-use crate::refusal::Refusal;
+use crate::http::refusal::Refusal;
 use crate::render::Renderer;
 use crate::state::{Shared, Slot};
 

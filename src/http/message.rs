@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use crate::refusal::Refusal;
+use crate::http::refusal::Refusal;
 
 /// Largest request head accepted, in bytes.
 pub const MAX_HEAD: usize = 16 * 1024;

@@ -24,7 +24,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use data_encoding::BASE64;
 
-use crate::refusal::Refusal;
+use crate::http::refusal::Refusal;
 
 /// How long a verified header is trusted without hashing again.
 const CACHE_FOR: Duration = Duration::from_secs(300);

@@ -12,7 +12,7 @@ use std::time::UNIX_EPOCH;
 
 use serde_json::{Value, json};
 
-use crate::refusal::Refusal;
+use crate::http::refusal::Refusal;
 use crate::source::sandbox::{self, Sandbox, Target};
 
 /// Entries listed per directory at most; the reply says when more were left out.
