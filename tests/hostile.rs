@@ -294,6 +294,13 @@ fn oversized_or_broken_client_frames_end_the_session_with_a_reason() {
     let log = dir.write("a.log", "x\n");
     let srv = Server::start(&[dir.0.to_str().unwrap()]);
 
+    // Up to 64 KiB a message (and a frame) is fine: the session goes on.
+    let mut ws = srv.connect(&log, "tail=1");
+    assert_eq!(read_lines(&mut ws, 1).text, "x\n");
+    ws.send(Message::text("y".repeat(60 * 1024))).unwrap();
+    dir.append("a.log", "after a 60 KiB message\n");
+    assert_eq!(read_lines(&mut ws, 1).text, "after a 60 KiB message\n");
+
     let mut ws = srv.connect(&log, "tail=1");
     ws.send(Message::text("y".repeat(100 * 1024))).unwrap();
     let got = read_to_close(&mut ws);
