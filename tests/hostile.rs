@@ -222,6 +222,14 @@ fn a_client_that_stops_reading_is_dropped_and_memory_stays_bounded() {
             "the reading client got everything"
         );
         check("until the reading client had everything");
+        // Waiting for the stalled client costs (almost) no CPU: its session backs off.
+        let before = cpu_ticks(srv.pid());
+        std::thread::sleep(Duration::from_secs(2));
+        let used = cpu_ticks(srv.pid()) - before;
+        assert!(
+            used < 60,
+            "{used} ticks of CPU in 2 s while a client is stalled"
+        );
         srv.wait_log("client too slow, dropped", Duration::from_secs(30));
         check("until the stalled client was dropped");
     });
@@ -336,15 +344,7 @@ fn running_out_of_descriptors_sheds_waiting_connections_and_recovers() {
         .filter_map(|src| support::connect_from(src, srv.addr).ok())
         .collect();
     srv.wait_log("out of descriptors", Duration::from_secs(10));
-    let cpu = |pid: u32| {
-        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-        let after_name = stat.rsplit(')').next().unwrap();
-        let f: Vec<u64> = after_name
-            .split_whitespace()
-            .map(|x| x.parse().unwrap_or(0))
-            .collect();
-        f[11] + f[12]
-    };
+    let cpu = cpu_ticks;
     let before = cpu(srv.pid());
     std::thread::sleep(Duration::from_secs(1));
     let used = cpu(srv.pid()) - before;
@@ -362,4 +362,17 @@ fn running_out_of_descriptors_sheds_waiting_connections_and_recovers() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(ok, "serves again once descriptors are free");
+}
+
+/// User plus system CPU of a process, in clock ticks (1/100 s).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let f: Vec<u64> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    f[11] + f[12]
 }
