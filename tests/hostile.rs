@@ -376,3 +376,19 @@ fn cpu_ticks(pid: u32) -> u64 {
         .collect();
     f[11] + f[12]
 }
+
+#[test]
+fn a_peer_silent_for_less_than_two_heartbeats_is_kept() {
+    let dir = TempDir::new("heartbeat-kept");
+    let log = dir.write("a.log", "x\n");
+    let srv = Server::start(&["--heartbeat", "2", dir.0.to_str().unwrap()]);
+    let mut ws = srv.connect(&log, "tail=1");
+    // Silent for 1.5 heartbeats: within the 4 s the server allows.
+    std::thread::sleep(Duration::from_secs(3));
+    dir.append("a.log", "still here\n");
+    let got = read_until(&mut ws, Duration::from_secs(10), |r| {
+        r.text.contains("still here") || r.close.is_some()
+    });
+    assert_eq!(got.close, None, "not dropped");
+    assert_eq!(got.text, "x\nstill here\n");
+}
