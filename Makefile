@@ -47,7 +47,8 @@ fuzz:
 # Mutation testing (cargo-mutants) of the code that guards the promises, each part against the
 # tests that cover it: NAME;FILES;FUNCTION REGEX (empty: every function);CARGO TEST ARGS.
 # Mutants that cannot matter are excluded, with the reason, in .cargo/mutants.toml. Not part of
-# `make test` or CI (about an hour on 2 cores); MUTANTS=sandbox,auth runs some parts.
+# `make test` or CI (about an hour on 2 cores); MUTANTS=sandbox,auth runs some parts, and
+# MUTANTS_ARGS=--iterate re-tests only what an earlier run did not catch.
 define MUTANT_SETS
 sandbox;src/source/sandbox.rs;;--lib --test refusals --test sandbox_race --test backslash_names --test listing_race
 auth;src/http/auth.rs;;--lib --test auth --test auth_load
@@ -64,7 +65,7 @@ mutants:
 	  echo "== mutants: $$name ($$file $${re:+functions $$re})"; \
 	  mkdir -p "mutants.out/$$name"; \
 	  cargo mutants --profile mutants -j $${MUTANTS_JOBS:-1} $$(printf -- '--file %s ' $$file) $${re:+--re "$$re"} \
-	    -o "mutants.out/$$name" -- $$tests </dev/null || fail=1; \
+	    $${MUTANTS_ARGS} -o "mutants.out/$$name" -- $$tests </dev/null || fail=1; \
 	done; exit $$fail; }
 
 clean:
