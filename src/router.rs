@@ -11,7 +11,7 @@ use log::{debug, info};
 use url::{Host, Url};
 
 use crate::api::raw;
-use crate::api::{list, status};
+use crate::api::{lines, list, status};
 use crate::assets;
 use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
@@ -186,6 +186,7 @@ fn page(base: &str) -> Response {
 fn internal(shared: &Shared, req: &Request, name: &str) -> Result<Response, Refusal> {
     let json = match name {
         "api/list" => Some(list::list(&shared.sandbox, req.param("path").as_deref())?),
+        "api/lines" => Some(lines::lines(shared, req)?),
         "api/status" => Some(status::status(shared)),
         _ => None,
     };

@@ -1,5 +1,6 @@
-//! Reading lines of a file from any position without reading the whole file: today, where
-//! the last N lines before an offset start, found by reading backwards in blocks.
+//! Reading lines of a file from any position without reading the whole file: where the last
+//! N lines before an offset start (read backwards in blocks), where the line holding an
+//! offset starts, and the lines from a line start onwards.
 //!
 //! Guarantees: a scan reads at most the bytes it needs plus one block, never more than a
 //! bound for files with few newlines, and stops when its client is gone.
@@ -59,6 +60,78 @@ pub fn history_start(file: &File, len: u64, n: usize, gone: &dyn Fn() -> bool) -
     Ok(0)
 }
 
+/// Where the line holding byte `offset` starts (`offset` < the file's length).
+pub fn line_start(file: &File, offset: u64) -> io::Result<u64> {
+    history_start(file, offset + 1, 1, &|| false)
+}
+
+/// One line read forwards: where it starts and its bytes (without `\n`, cut to the bound).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Line {
+    pub offset: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// Lines read forwards from `start` (a line start), at most `n`, not past `end`.
+#[derive(Debug, Default)]
+pub struct Window {
+    pub lines: Vec<Line>,
+    /// Where the line after the last one starts (or `end`).
+    pub next: u64,
+    /// The last line reaches `end` without a `\n` (still being written, or cut by `end`).
+    pub partial: bool,
+}
+
+/// Reads up to `n` lines from `start` up to `end`, each cut to `max_line` bytes, in blocks.
+pub fn lines_from(
+    file: &File,
+    start: u64,
+    end: u64,
+    n: usize,
+    max_line: usize,
+) -> io::Result<Window> {
+    let mut w = Window {
+        next: start,
+        ..Window::default()
+    };
+    let mut buf = vec![0u8; BLOCK];
+    let (mut pos, mut line) = (start, Vec::new());
+    while pos < end && w.lines.len() < n {
+        let block = &mut buf[..(end - pos).min(BLOCK as u64) as usize];
+        file.read_exact_at(block, pos)?;
+        let mut rest: &[u8] = block;
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            push_bounded(&mut line, &rest[..i], max_line);
+            let at = pos + (block.len() - rest.len() + i) as u64;
+            let bytes = std::mem::take(&mut line);
+            w.lines.push(Line {
+                offset: w.next,
+                bytes,
+            });
+            w.next = at + 1;
+            rest = &rest[i + 1..];
+            if w.lines.len() == n {
+                return Ok(w);
+            }
+        }
+        push_bounded(&mut line, rest, max_line);
+        pos += block.len() as u64;
+    }
+    if w.next < end && w.lines.len() < n {
+        w.lines.push(Line {
+            offset: w.next,
+            bytes: line,
+        });
+        (w.next, w.partial) = (end, true);
+    }
+    Ok(w)
+}
+
+fn push_bounded(line: &mut Vec<u8>, data: &[u8], max: usize) {
+    let room = max.saturating_sub(line.len());
+    line.extend_from_slice(&data[..data.len().min(room)]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -99,5 +172,57 @@ mod tests {
             s > 0 && no_newlines.len() as u64 - s <= 17 << 20,
             "scan bounded, got {s}"
         );
+    }
+
+    fn file_of(content: &[u8], tag: &str) -> File {
+        let p = std::env::temp_dir().join(format!("logview-reader-{tag}-{}", std::process::id()));
+        fs::write(&p, content).unwrap();
+        let f = File::open(&p).unwrap();
+        let _ = fs::remove_file(&p);
+        f
+    }
+
+    fn texts(w: &Window) -> Vec<(u64, String)> {
+        w.lines
+            .iter()
+            .map(|l| (l.offset, String::from_utf8_lossy(&l.bytes).into_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn line_starts_and_windows_forwards() {
+        let f = file_of(b"ab\ncd\n\nef", "window");
+        assert_eq!(
+            (0..9)
+                .map(|o| line_start(&f, o).unwrap())
+                .collect::<Vec<_>>(),
+            [0, 0, 0, 3, 3, 3, 6, 7, 7]
+        );
+        let w = lines_from(&f, 0, 9, 10, 100).unwrap();
+        let want = [(0, "ab"), (3, "cd"), (6, ""), (7, "ef")];
+        let want: Vec<(u64, String)> = want.iter().map(|(o, t)| (*o, t.to_string())).collect();
+        assert_eq!(texts(&w), want);
+        assert_eq!((w.next, w.partial), (9, true));
+        let w = lines_from(&f, 3, 9, 2, 100).unwrap();
+        assert_eq!(texts(&w), want[1..3]);
+        assert_eq!((w.next, w.partial), (7, false));
+        let w = lines_from(&f, 0, 6, 10, 1).unwrap();
+        assert_eq!(texts(&w), [(0, "a".to_string()), (3, "c".to_string())]);
+        assert_eq!((w.next, w.partial), (6, false));
+    }
+
+    #[test]
+    fn windows_cross_block_boundaries() {
+        let content: Vec<u8> = (0..30_000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let f = file_of(&content, "blocks");
+        let w = lines_from(&f, 0, content.len() as u64, 30_000, 100).unwrap();
+        assert_eq!(w.lines.len(), 30_000);
+        for (i, l) in w.lines.iter().enumerate() {
+            assert_eq!(l.bytes, format!("line {i}").into_bytes());
+            assert_eq!(&content[l.offset as usize..][..l.bytes.len()], &l.bytes[..]);
+        }
+        assert_eq!((w.next, w.partial), (content.len() as u64, false));
     }
 }
