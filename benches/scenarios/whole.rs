@@ -1,5 +1,6 @@
-//! I. The whole file (tracker issue 10): downloading the 1 GiB bench file over loopback
-//! through `/_logview/raw/`, median of 3 runs, against the ≥ 1 GB/s target.
+//! I. The whole file (tracker issue 10): 1,000 lines before or from offsets spread over the
+//! 1 GiB bench file through `/_logview/api/lines` (< 5 ms), and downloading the file over
+//! loopback through `/_logview/raw/` (≥ 1 GB/s), medians.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -20,11 +21,46 @@ pub fn scenario_i(_work: &Path) -> String {
     }
     let rate = median(rates);
     check(rate >= 1.0, "I: download ≥ 1 GB/s");
+    let window = windows(&srv, &big, len);
+    check(window < 5.0, "I: 1,000 lines at any offset < 5 ms");
     format!(
-        "I. download of the {:.2} GiB file over loopback: median {rate:.2} GB/s (3 runs), server peak RSS {:.1} MB",
+        "I. 1,000 lines before/from 40 offsets spread over the {:.2} GiB file: median {window:.2} ms (request included); \
+         download over loopback: median {rate:.2} GB/s (3 runs); server peak RSS {:.1} MB",
         len as f64 / (1u64 << 30) as f64,
         srv.peak_mb()
     )
+}
+
+/// Median milliseconds for a window of 1,000 lines at offsets spread over the file.
+fn windows(srv: &Server, file: &Path, len: u64) -> f64 {
+    let mut times = Vec::new();
+    for i in 0..40u64 {
+        let offset = len / 41 * (i + 1) + i * 7919;
+        let anchor = if i % 2 == 0 { "before" } else { "from" };
+        let t = Instant::now();
+        let body = get(
+            srv.addr,
+            &format!(
+                "/_logview/api/lines?path={}&lines=1000&{anchor}={offset}",
+                file.display()
+            ),
+        );
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        let n = body.matches("\"offset\"").count();
+        check(n == 1000, "I: a window has 1,000 lines");
+    }
+    median(times)
+}
+
+/// The body of a GET.
+fn get(addr: std::net::SocketAddr, target: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(s, "GET {target} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default()
 }
 
 /// Bytes of body received for a GET of `/_logview/raw<file>`.
