@@ -26,7 +26,11 @@ fn positions_follow_frames_and_live_ends_history() {
     let mut ws = srv.connect(&log, "tail=1&meta=1");
     let got = read_until(&mut ws, Duration::from_secs(10), until_live);
     assert_eq!(got.text, "1\n2\n");
-    assert_eq!(got.event_names(), ["pos", "live"]);
+    assert_eq!(got.event_names(), ["history", "pos", "live"]);
+    assert_eq!(
+        got.events[0]["offset"], 0,
+        "where the history's first line starts"
+    );
     dir.append("a.log", "3\n");
     let got = read_until(&mut ws, Duration::from_secs(10), |r| !r.events.is_empty());
     assert_eq!(
@@ -161,4 +165,27 @@ fn resume_into_another_file_with_the_same_beginning_is_a_gap() {
     let got = read_until(&mut ws, Duration::from_secs(10), until_live);
     assert_eq!(got.event_names()[0], "gap");
     assert_eq!(got.text, "1\n2\n3\n");
+}
+
+#[test]
+fn history_says_where_it_starts_and_a_half_written_line_arrives_whole() {
+    let dir = TempDir::new("history-start");
+    let log = dir.write("a.log", "one\ntwo\nthree\nhalf-");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let mut ws = srv.connect(&log, "tail=1&meta=1&lines=2");
+    let got = read_until(&mut ws, Duration::from_secs(10), until_live);
+    assert_eq!(got.events[0]["event"], "history");
+    assert_eq!(got.events[0]["offset"], 4, "the history starts at \"two\"");
+    assert_eq!(
+        got.text, "two\nthree\n",
+        "the unfinished line is held while following"
+    );
+    dir.append("a.log", "written\n");
+    assert_eq!(read_lines(&mut ws, 1).text, "half-written\n");
+    // A one-shot history still ends with it, completed.
+    let once = read_to_close(&mut srv.connect(&log, "lines=1"));
+    assert_eq!(once.text, "half-written\n");
+    dir.append("a.log", "tail");
+    let once = read_to_close(&mut srv.connect(&log, "lines=1"));
+    assert_eq!(once.text, "tail\n");
 }

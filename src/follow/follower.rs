@@ -19,7 +19,7 @@ use log::debug;
 
 use crate::http::refusal::Refusal;
 use crate::source::position::{Fingerprint, Position, fingerprint_hash, fnv1a};
-use crate::source::reader::history_start;
+use crate::source::reader::{complete_end, history_start};
 use crate::source::sandbox::Sandbox;
 use crate::text::lines::Lines;
 
@@ -81,17 +81,27 @@ pub struct Follower {
 }
 
 impl Follower {
-    /// Opens `path` positioned at the start of its last `n` lines. The backward scan for
-    /// them stops early, with [`Refusal::Gone`], once `gone` says the client has left.
+    /// Opens `path` positioned at the start of its last `n` lines (complete lines when
+    /// `following`). The backward scan for them stops early, with [`Refusal::Gone`], once
+    /// `gone` says the client has left.
     pub fn open(
         sandbox: Arc<Sandbox>,
         path: &Path,
         n: usize,
         max_line: usize,
+        following: bool,
         gone: &dyn Fn() -> bool,
     ) -> Result<Self, Refusal> {
         let mut f = Self::open_at_zero(sandbox, path, max_line)?;
-        let start = history_start(&f.file, f.last_len, n, gone).map_err(|e| {
+        let scan = || {
+            // When following, an unfinished last line is held, so it is not one of the `n`.
+            let end = match following {
+                true => complete_end(&f.file, f.last_len)?,
+                false => f.last_len,
+            };
+            history_start(&f.file, end, n, gone)
+        };
+        let start = scan().map_err(|e| {
             if e.kind() == io::ErrorKind::ConnectionAborted {
                 Refusal::Gone
             } else {
@@ -309,7 +319,7 @@ mod tests {
 
     fn follower(d: &Path, n: usize) -> Follower {
         let sb = Arc::new(Sandbox::new(vec![d.to_path_buf()]));
-        Follower::open(sb, &d.join("log"), n, 1 << 20, &|| false).unwrap()
+        Follower::open(sb, &d.join("log"), n, 1 << 20, true, &|| false).unwrap()
     }
 
     fn append(p: &Path, s: &str) {

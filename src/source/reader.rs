@@ -60,6 +60,19 @@ pub fn history_start(file: &File, len: u64, n: usize, gone: &dyn Fn() -> bool) -
     Ok(0)
 }
 
+/// Where the complete lines of a file of length `len` end: after its last `\n`.
+pub fn complete_end(file: &File, len: u64) -> io::Result<u64> {
+    if len == 0 {
+        return Ok(0);
+    }
+    let mut last = [0u8];
+    file.read_exact_at(&mut last, len - 1)?;
+    match last[0] {
+        b'\n' => Ok(len),
+        _ => line_start(file, len - 1),
+    }
+}
+
 /// Where the line holding byte `offset` starts (`offset` < the file's length).
 pub fn line_start(file: &File, offset: u64) -> io::Result<u64> {
     history_start(file, offset + 1, 1, &|| false)

@@ -82,7 +82,7 @@ fn position(
     gone: &dyn Fn() -> bool,
 ) -> Result<(Follower, Opening), Refusal> {
     let (sb, max) = (shared.sandbox.clone(), shared.config.max_line);
-    let open = |sb| Follower::open(sb, path, params.lines, max, gone);
+    let open = |sb| Follower::open(sb, path, params.lines, max, params.tail, gone);
     Ok(match &params.resume {
         Some(pos) => match Follower::resume(sb.clone(), path, pos, max)? {
             Some(f) => (f, Opening::Resumed),

@@ -1,9 +1,11 @@
 //! The names on the wire, once: the `meta=1` events a stream sends as binary JSON frames
-//! (`{"event": NAME, "pos": POSITION}`). The page reads the same names (`src/web/app.js`).
+//! (`{"event": NAME, "pos": POSITION, "offset": BYTES}`). The page reads the same names (`src/web/app.js`).
 
 /// A `meta=1` event, sent after the text frame it describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
+    /// History follows; its `offset` is where its first line starts (to read on upwards).
+    History,
     /// The position after the lines of the text frame just sent.
     Pos,
     /// History is over; what follows arrived after the file was opened.
@@ -22,6 +24,7 @@ impl Event {
     /// The event's name on the wire.
     pub fn name(self) -> &'static str {
         match self {
+            Event::History => "history",
             Event::Pos => "pos",
             Event::Live => "live",
             Event::Resumed => "resumed",

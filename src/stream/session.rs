@@ -251,12 +251,19 @@ impl Session {
             Opening::Gap => self.event(Event::Gap)?,
             Opening::Fresh => {}
         }
+        if opening != Opening::Resumed {
+            self.event(Event::History)?;
+        }
         // The history ends where the file ended when it was opened, even if it keeps growing.
         let end = self.follower.len_at_open();
         while self.follower.offset() < end && self.pump()? {
             self.read_client()?;
         }
-        self.render_lines(|f, sink| f.flush_partial(sink))?;
+        // A last line still being written is held while following (it arrives whole with its
+        // newline); only a history that ends here sends it, completed with a newline.
+        if !p.tail {
+            self.render_lines(|f, sink| f.flush_partial(sink))?;
+        }
         self.send_frame()?;
         self.event(Event::Live)?;
         if !p.tail {
@@ -383,13 +390,15 @@ impl Session {
         Ok(())
     }
 
-    /// With `meta`, sends `{"event": name, "pos": position}` as a binary frame.
+    /// With `meta`, sends `{"event": name, "pos": position, "offset": bytes}` as a binary
+    /// frame.
     fn event(&mut self, event: Event) -> Result<(), Ending> {
         if !self.meta {
             return Ok(());
         }
         let pos = self.follower.position();
-        let body = json!({ "event": event.name(), "pos": pos.to_string() }).to_string();
+        let body = json!({ "event": event.name(), "pos": pos.to_string(), "offset": pos.offset })
+            .to_string();
         self.send(Message::binary(body.into_bytes()))
     }
 
