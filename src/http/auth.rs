@@ -536,6 +536,17 @@ mod tests {
     }
 
     #[test]
+    fn debug_output_names_no_hash() {
+        let line = format!("alice:{}", hash_password("pw").unwrap());
+        let auth = Auth::parse(&line, "f").unwrap();
+        assert_eq!(
+            format!("{auth:?}"),
+            "Auth(1 users)",
+            "the config's Debug never shows hashes"
+        );
+    }
+
+    #[test]
     fn rejects_bad_files_and_backoff_grows() {
         assert!(Auth::parse("alice:plaintext", "f").is_err());
         assert!(Auth::parse("", "f").is_err());
