@@ -396,6 +396,9 @@ fn a_verified_header_is_not_hashed_again() {
     let (_dir, srv) = alice_server("cache", &["a.log"]);
     let good = basic("alice", "pass-word-1");
     assert_eq!(get(&srv, "/_logview/api/status", Some(&good), "").0, 200);
+    // A second verified header (the scheme's case differs) does not push the first one out.
+    let other = good.replacen("Basic", "basic", 1);
+    assert_eq!(get(&srv, "/_logview/api/status", Some(&other), "").0, 200);
     let head = format!(
         "GET /_logview/api/status HTTP/1.1\r\nHost: {}\r\nAuthorization: {good}\r\n\r\n",
         srv.addr
