@@ -535,6 +535,44 @@ mod tests {
         );
     }
 
+    /// An address that has failed `n` times at `at` (no hashing involved).
+    fn failed(auth: &Auth, addr: IpAddr, n: u32, at: Instant) {
+        for _ in 0..n {
+            auth.begin_attempt(addr, at, false).unwrap();
+        }
+    }
+
+    #[test]
+    fn the_back_off_window_runs_from_when_a_slow_hash_ended() {
+        let auth = Auth::parse(&format!("alice:{}", hash_password("pw").unwrap()), "f").unwrap();
+        let (a, t0) = ("10.0.0.1".parse().unwrap(), Instant::now());
+        failed(&auth, a, FREE_FAILURES + 1, t0);
+        // The last failure's hash took 5 s: its 1 s window starts when it was known.
+        let known = t0 + Duration::from_secs(5);
+        auth.restart_backoff(a, known);
+        let inside = known + Duration::from_millis(500);
+        assert!(matches!(
+            auth.begin_attempt(a, inside, false),
+            Err(Refusal::TooManyAttempts(_))
+        ));
+    }
+
+    #[test]
+    fn another_address_failing_does_not_erase_a_back_off() {
+        let auth = Auth::parse(&format!("alice:{}", hash_password("pw").unwrap()), "f").unwrap();
+        let (a, b, t0): (IpAddr, IpAddr, _) = (
+            "10.0.0.1".parse().unwrap(),
+            "10.0.0.2".parse().unwrap(),
+            Instant::now(),
+        );
+        failed(&auth, a, FREE_FAILURES + 1, t0);
+        failed(&auth, b, 1, t0);
+        assert!(matches!(
+            auth.begin_attempt(a, t0 + Duration::from_millis(500), false),
+            Err(Refusal::TooManyAttempts(_))
+        ));
+    }
+
     #[test]
     fn debug_output_names_no_hash() {
         let line = format!("alice:{}", hash_password("pw").unwrap());
