@@ -574,6 +574,16 @@ mod tests {
     }
 
     #[test]
+    fn the_failure_table_is_bounded() {
+        let auth = Auth::parse(&format!("alice:{}", hash_password("pw").unwrap()), "f").unwrap();
+        let t0 = Instant::now();
+        for i in 0..=FAILURES_MAX as u32 {
+            failed(&auth, IpAddr::from(i.to_be_bytes()), 1, t0);
+        }
+        assert_eq!(auth.failures.lock().unwrap().len(), FAILURES_MAX);
+    }
+
+    #[test]
     fn debug_output_names_no_hash() {
         let line = format!("alice:{}", hash_password("pw").unwrap());
         let auth = Auth::parse(&line, "f").unwrap();
