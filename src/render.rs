@@ -122,8 +122,29 @@ impl Renderer {
         let mut scan = Scan::Ground;
         let mut open = Style::default();
         for chunk in line.utf8_chunks() {
-            for c in chunk.valid().chars() {
-                scan = self.step(scan, c, &mut open, out);
+            let mut s = chunk.valid();
+            while let Some(c) = s.chars().next() {
+                // Printable text goes out in bulk, at most as much as keeps the piece bound
+                // even if every byte became a 6-byte entity (and only that much is scanned).
+                let plain = match scan {
+                    Scan::Ground => {
+                        let room = (pieces.limit.saturating_sub(out.len()) / 6).max(1);
+                        let mut cap = room.min(s.len());
+                        while !s.is_char_boundary(cap) {
+                            cap += 1;
+                        }
+                        plain_len(&s[..cap])
+                    }
+                    _ => 0,
+                };
+                if plain > 0 {
+                    self.restyle(&mut open, out);
+                    escape_into(&s[..plain], out);
+                    s = &s[plain..];
+                } else {
+                    scan = self.step(scan, c, &mut open, out);
+                    s = &s[c.len_utf8()..];
+                }
                 pieces.check(out)?;
             }
             if !chunk.invalid().is_empty() {
@@ -136,17 +157,22 @@ impl Renderer {
         Ok(())
     }
 
+    /// Closes the open run and opens one in the current style, if they differ.
+    fn restyle(&self, open: &mut Style, out: &mut String) {
+        if *open != self.style {
+            close_run(*open, out);
+            open_run(self.style, out);
+            *open = self.style;
+        }
+    }
+
     /// Feeds one character through the escape-sequence scanner.
     fn step(&mut self, scan: Scan, c: char, open: &mut Style, out: &mut String) -> Scan {
         match scan {
             Scan::Ground if c == '\x1b' => Scan::Escape,
             Scan::Ground if is_special(c) => Scan::Ground,
             Scan::Ground => {
-                if *open != self.style {
-                    close_run(*open, out);
-                    open_run(self.style, out);
-                    *open = self.style;
-                }
+                self.restyle(open, out);
                 push_escaped(c, out);
                 Scan::Ground
             }
@@ -248,6 +274,40 @@ fn text<E>(line: &[u8], out: &mut String, pieces: &mut Pieces<'_, E>) -> Result<
 /// Characters that are dropped: C0/C1 controls but tab, and DEL.
 fn is_special(c: char) -> bool {
     (c.is_control() && c != '\t') || c == '\u{7f}'
+}
+
+/// Bytes at the start of `s` that are printable text (no ESC, C0/C1 control or DEL); the
+/// length always ends on a character boundary.
+fn plain_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    (0..b.len())
+        .find(|&i| match b[i] {
+            b'\t' => false,
+            0x00..=0x1f | 0x7f => true,
+            // C1 controls, U+0080 to U+009F, are 0xC2 0x80..=0x9F in UTF-8.
+            0xc2 => b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
+            _ => false,
+        })
+        .unwrap_or(b.len())
+}
+
+/// Appends `s` HTML-escaped, copying the runs between special characters at once.
+fn escape_into(s: &str, out: &mut String) {
+    let mut last = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let entity = match b {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            b'>' => "&gt;",
+            b'"' => "&quot;",
+            b'\'' => "&#39;",
+            _ => continue,
+        };
+        out.push_str(&s[last..i]);
+        out.push_str(entity);
+        last = i + 1;
+    }
+    out.push_str(&s[last..]);
 }
 
 fn push_escaped(c: char, out: &mut String) {
