@@ -10,8 +10,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use logview::http::{Request, parse};
 use logview::http::refusal::Refusal;
+use logview::http::{Request, parse};
 
 fn same(a: &Request, b: &Request) -> bool {
     a.method == b.method && a.path == b.path && a.query == b.query && a.headers == b.headers

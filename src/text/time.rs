@@ -9,6 +9,8 @@
 
 /// How far into a line a stamp is looked for.
 const LOOK: usize = 64;
+/// 10000-01-01T00:00:00Z in milliseconds: epoch times from then on are not a log's.
+const MAX_EPOCH_MS: f64 = 253_402_300_800_000.0;
 /// How far into a JSON line its time field is looked for.
 const JSON_LOOK: usize = 4096;
 const MONTHS: [&[u8; 3]; 12] = [
@@ -135,12 +137,13 @@ fn json(line: &[u8]) -> Option<Stamp> {
         }
         let n: String = rest
             .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
             .collect();
         let v: f64 = n.parse().ok()?;
         // Epoch milliseconds once past 1e11 (year 5138 in seconds; 1973 in milliseconds).
         let ms = if v > 1e11 { v } else { v * 1000.0 };
-        return Some(Stamp {
+        // Before 1970 or after 9999 is not a log's time.
+        return (0.0..MAX_EPOCH_MS).contains(&ms).then_some(Stamp {
             wall_ms: ms as i64,
             offset_min: Some(0),
             yearless: false,
@@ -309,6 +312,8 @@ mod tests {
             "12026-11-25T03:14:00Z a number before",
             "Nov 31 03:14:00 no such day",
             "{\"msg\":\"no time\"}",
+            "{\"ts\":1e300}",
+            "{\"ts\":99999999999999999999}",
             "[25/Foo/2026:03:14:00 +0000]",
         ] {
             assert_eq!(parse(line.as_bytes()), None, "{line:?}");
