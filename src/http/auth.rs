@@ -584,6 +584,18 @@ mod tests {
     }
 
     #[test]
+    fn a_used_up_rate_asks_to_retry_within_a_few_seconds() {
+        let now = Instant::now();
+        let gate = Gate::new(1, now);
+        for _ in 0..HASH_BURST {
+            let t = gate.enter(now).unwrap();
+            drop(gate.wait(t));
+        }
+        // The next attempt is 100 ms away: Retry-After is a whole second, never 0.
+        assert_eq!(gate.enter(now).err(), Some(Refusal::HashingBusy(1)));
+    }
+
+    #[test]
     fn debug_output_names_no_hash() {
         let line = format!("alice:{}", hash_password("pw").unwrap());
         let auth = Auth::parse(&line, "f").unwrap();

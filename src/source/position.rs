@@ -42,9 +42,17 @@ impl Fingerprint {
         let at = offset - now.len() as u64;
         match file.read_exact_at(&mut now, at) {
             Ok(()) => Ok(now == self.bytes),
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(false),
-            Err(e) => Err(e),
+            Err(e) => shrunk_means_changed(e),
         }
+    }
+}
+
+/// A file that ended before the fingerprint's bytes was truncated: that is a change, not an
+/// error. (Reached only if the file shrinks between a poll's size check and the read.)
+fn shrunk_means_changed(e: io::Error) -> io::Result<bool> {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => Ok(false),
+        _ => Err(e),
     }
 }
 
@@ -96,5 +104,18 @@ impl std::str::FromStr for Position {
             }),
             _ => Err(()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnv1a_matches_the_published_vectors() {
+        // FNV-1a 64-bit test vectors (IETF draft-eastlake-fnv).
+        assert_eq!(fnv1a(b""), 0xcbf2_9ce4_8422_2325);
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        assert_eq!(fnv1a(b"foobar"), 0x8594_4171_f739_67e8);
     }
 }
