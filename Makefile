@@ -52,7 +52,7 @@ fuzz:
 define MUTANT_SETS
 sandbox;src/source/sandbox.rs;;--lib --test refusals --test sandbox_race --test backslash_names --test listing_race
 auth;src/http/auth.rs;;--lib --test auth --test auth_load
-router;src/router.rs;;--test refusals --test auth --test page --test flood
+router;src/router.rs;;--test refusals --test auth --test page --test flood --test history --test raw --test lines_api
 positions;src/source/position.rs src/follow/follower.rs;Position|Fingerprint|Follower::resume|fingerprint_hash|fnv1a|check_rotation|Follower::restart|Follower::position;--lib --test resume --test follow --test follow_ends
 render;src/render.rs;push_escaped|is_special|Renderer::html|Renderer::step|text|Renderer::line;--lib --test history --test hostile_render
 session;src/stream/session.rs;send_on|read_client|ws_config|close_frame|follow|flush|Batch::check;--test hostile --test hostile_render --test follow_ends --test watch --test follow

@@ -166,3 +166,17 @@ fn a_line_cut_at_the_default_bound_still_arrives_in_both_formats() {
         "every quote escaped as &quot;"
     );
 }
+
+#[test]
+fn a_history_of_several_mebibytes_is_sent_whole() {
+    // Long enough that the backward scan checks on its client along the way (every 1 MiB).
+    let dir = TempDir::new("hist-long");
+    let body: String = (0..40_000)
+        .map(|i| format!("{i:06} {}\n", "z".repeat(90)))
+        .collect();
+    let log = dir.write("a.log", &body);
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let got = read_to_close(&mut srv.connect(&log, "lines=40000"));
+    assert_eq!(got.text.len(), body.len());
+    assert!(got.text == body, "every line, in order");
+}
