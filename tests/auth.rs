@@ -7,22 +7,6 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 use support::*;
 
-fn hash_line(user: &str, password: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logview"))
-        .args(["hash-password", user])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    let line = String::from_utf8(out.stdout).unwrap().trim().to_string();
-    assert!(line.starts_with(&format!("{user}:$argon2id$")), "{line}");
-    assert!(!line.contains(password), "the password never appears");
-    line
-}
-
 fn basic(user: &str, password: &str) -> String {
     format!(
         "Basic {}",

@@ -7,7 +7,6 @@ mod support;
 use data_encoding::BASE64;
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 use std::sync::Barrier;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -19,19 +18,6 @@ const ATTACKERS: usize = 96;
 const ANSWER_WITHIN: Duration = Duration::from_secs(120);
 /// How long a correct login may take to get through after the flood, retries included.
 const RECOVERY: Duration = Duration::from_secs(180);
-
-fn hash_line(user: &str, password: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_logview"))
-        .args(["hash-password", user])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 /// A login as `user` from `ip` (as the trusted proxy reports it): (status, whole response).
 /// A queued guess may wait for many debug-build hashes on a loaded machine, hence the long

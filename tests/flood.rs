@@ -219,16 +219,3 @@ fn a_huge_history_is_not_scanned_for_a_full_server_or_a_departed_client() {
     s.shutdown(std::net::Shutdown::Both).unwrap();
     srv.wait_log("left before its answer", Duration::from_secs(10));
 }
-
-/// User plus system CPU of a process, in clock ticks.
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let f: Vec<u64> = stat
-        .rsplit(')')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    f[11] + f[12]
-}

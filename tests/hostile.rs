@@ -364,19 +364,6 @@ fn running_out_of_descriptors_sheds_waiting_connections_and_recovers() {
     assert!(ok, "serves again once descriptors are free");
 }
 
-/// User plus system CPU of a process, in clock ticks (1/100 s).
-fn cpu_ticks(pid: u32) -> u64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
-    let f: Vec<u64> = stat
-        .rsplit(')')
-        .next()
-        .unwrap()
-        .split_whitespace()
-        .map(|x| x.parse().unwrap_or(0))
-        .collect();
-    f[11] + f[12]
-}
-
 #[test]
 fn a_peer_silent_for_less_than_two_heartbeats_is_kept() {
     let dir = TempDir::new("heartbeat-kept");

@@ -128,7 +128,7 @@ fn downloads_obey_the_sandbox_auth_and_base_path() {
     let (head, _) = fetch(&srv, "POST", &base(&log), "");
     assert!(head.starts_with("HTTP/1.1 405"), "{head}");
 
-    let users = dir.write("users", auth_line("alice", "pass-word-1"));
+    let users = dir.write("users", hash_line("alice", "pass-word-1"));
     let authed = Server::start(&[
         "--auth-file",
         users.to_str().unwrap(),
@@ -144,18 +144,6 @@ fn downloads_obey_the_sandbox_auth_and_base_path() {
     let (head, body) = fetch(&authed, "GET", &raw_target(&log), &basic);
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     assert_eq!(body, b"inside\n");
-}
-
-/// A `USER:HASH` line made by the real binary's `hash-password`.
-fn auth_line(user: &str, password: &str) -> String {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_logview"))
-        .args(["hash-password", user])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
-    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap()
 }
 
 fn basic_token(user: &str, password: &str) -> String {

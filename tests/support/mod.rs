@@ -350,3 +350,34 @@ pub fn read_lines(ws: &mut Ws, n: usize) -> Received {
 pub fn read_to_close(ws: &mut Ws) -> Received {
     read_until(ws, Duration::from_secs(10), |r| r.close.is_some())
 }
+
+/// A `USER:HASH` line made by the real binary's `hash-password`, checked to hold an argon2id
+/// hash and not the password.
+pub fn hash_line(user: &str, password: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_logview"))
+        .args(["hash-password", user])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let line = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    assert!(line.starts_with(&format!("{user}:$argon2id$")), "{line}");
+    assert!(!line.contains(password), "the password never appears");
+    line
+}
+
+/// User plus system CPU of a process, in clock ticks (1/100 s).
+pub fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let f: Vec<u64> = stat
+        .rsplit(')')
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|x| x.parse().unwrap_or(0))
+        .collect();
+    f[11] + f[12]
+}
