@@ -175,6 +175,11 @@ fn cross_site_origins_are_refused() {
     ] {
         assert_eq!(srv.handshake_status(&log, "", Some(bad)), 403, "{bad}");
     }
+    // The log names the refused Origin (the answer never does).
+    srv.wait_log(
+        "403 forbidden: cross-origin WebSocket refused (origin \"http://evil.example\")",
+        std::time::Duration::from_secs(5),
+    );
     let allowed = Server::start(&[
         "--allow-origin",
         "https://dash.example",
