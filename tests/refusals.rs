@@ -137,6 +137,7 @@ fn malformed_requests_and_queries_get_400() {
 
 #[test]
 fn only_get_is_served() {
+    // (HEAD is also served for downloads: tests/raw.rs.)
     let (_dir, srv) = setup();
     for m in ["POST", "HEAD", "PUT", "DELETE", "OPTIONS"] {
         let resp = srv.raw(
@@ -149,6 +150,10 @@ fn only_get_is_served() {
         assert!(resp.starts_with("HTTP/1.1 405"), "{m}: {resp}");
         assert!(resp.contains("Allow: GET"), "{m}");
     }
+    srv.wait_log(
+        "405 method not allowed: only GET is served (method \"DELETE\")",
+        std::time::Duration::from_secs(5),
+    );
 }
 
 #[test]
