@@ -216,6 +216,15 @@ fn dns_rebinding_hosts_are_refused_on_loopback() {
         .as_bytes(),
     );
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    // The host of an --allow-origin is accepted too, and only that host.
+    let proxied = Server::start(&[
+        "--allow-origin",
+        "https://dash.example",
+        dir.path("root").to_str().unwrap(),
+    ]);
+    let host = |h: &str| proxied.raw(format!("GET / HTTP/1.1\r\nHost: {h}\r\n\r\n").as_bytes());
+    assert!(host("dash.example").starts_with("HTTP/1.1 200"));
+    assert!(host("other.example").starts_with("HTTP/1.1 403"));
 }
 
 #[test]
