@@ -34,7 +34,8 @@ OPTIONS:
                           address may hold 16 of them (no share with --trust-proxy)
       --allow-origin URL  extra browser Origin allowed to connect (repeatable)
       --max-line-bytes N  longer lines are cut to N bytes (default 1048576)
-      --poll-ms MS        slowest file poll interval when a file is idle (default 200)
+      --poll-ms MS        slowest file poll interval when a file is idle (default 200;
+                          values over 250 act as 250)
       --auth-file FILE    require HTTP Basic authentication; FILE holds USER:HASH lines made
                           by `logview hash-password` (LOGVIEW_AUTH may hold them instead)
       --no-auth           allow a non-loopback --bind without authentication
