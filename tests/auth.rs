@@ -422,18 +422,14 @@ fn the_auth_file_wins_over_logview_auth() {
     let dir = TempDir::new("file-wins");
     dir.write("a.log", "x\n");
     let users = dir.write("users", hash_line("alice", "pass-word-1"));
-    let mut child = Killed(
+    let srv = Server::start_cmd(
         Command::new(env!("CARGO_BIN_EXE_logview"))
             .args(["--bind", "127.0.0.1:0", "--auth-file"])
             .arg(&users)
             .arg(&dir.0)
-            .env("LOGVIEW_AUTH", hash_line("carol", "pass-word-2"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
+            .env("LOGVIEW_AUTH", hash_line("carol", "pass-word-2")),
     );
-    let addr = listening_addr(&mut child.0);
+    let addr = srv.addr;
     let ask = |auth: &str| {
         let head = format!("GET / HTTP/1.1\r\nHost: {addr}\r\nAuthorization: {auth}\r\n\r\n");
         let resp = exchange(
@@ -468,32 +464,4 @@ fn no_auth_allows_a_non_loopback_bind() {
     );
     assert_eq!(parse_response(&resp).0, 101, "{resp}");
     assert!(resp.contains("open to all"), "{resp}");
-}
-
-/// The address a logview child prints on its first line of standard output.
-fn listening_addr(child: &mut std::process::Child) -> std::net::SocketAddr {
-    let mut first = String::new();
-    std::io::BufRead::read_line(
-        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
-        &mut first,
-    )
-    .unwrap();
-    first
-        .trim()
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .parse()
-        .unwrap_or_else(|_| panic!("no address in {first:?}"))
-}
-
-/// A child process killed when dropped, even when an assertion fails first.
-struct Killed(std::process::Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

@@ -18,12 +18,7 @@ fn a_listed_backslash_name_can_be_opened() {
     ));
     assert_eq!(status, 200, "{body}");
     let v: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let names: Vec<&str> = v["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["name"].as_str().unwrap())
-        .collect();
+    let names = entry_names(&v);
     assert_eq!(names, ["..\\secret", "a\\b.log"]);
 
     for (path, text) in [(&log, "one\ntwo\n"), (&climb, "just a name\n")] {

@@ -85,7 +85,8 @@ impl Server {
         Server::start_cmd(&mut cmd)
     }
 
-    fn start_cmd(cmd: &mut Command) -> Server {
+    /// Starts a command that runs logview (extra environment, a wrapper) as a fixture.
+    pub fn start_cmd(cmd: &mut Command) -> Server {
         let mut child = cmd
             .env("RUST_LOG", "debug")
             .stdout(Stdio::piped())
@@ -380,4 +381,14 @@ pub fn cpu_ticks(pid: u32) -> u64 {
         .map(|x| x.parse().unwrap_or(0))
         .collect();
     f[11] + f[12]
+}
+
+/// The `name`s of a listing API answer's entries, in order.
+pub fn entry_names(listing: &serde_json::Value) -> Vec<&str> {
+    listing["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect()
 }
