@@ -159,9 +159,40 @@ fn route(asker: &Asker, req: &Request) -> Result<Route, Refusal> {
         return internal(shared, req, name).map(Route::Respond);
     }
     if path != "/" {
-        shared.sandbox.resolve(path)?;
+        if let Err(r) = shared.sandbox.resolve(path) {
+            return refused_page(asker, req, r).map(Route::Respond);
+        }
     }
     Ok(Route::Respond(page(&shared.config.base_path)))
+}
+
+/// A browser asking for a file it may not see (or that does not exist yet) gets the page with
+/// the refusal's status and reason, so it can show its navigation and wait for the file; a
+/// script keeps the plain-text refusal.
+fn refused_page(asker: &Asker, req: &Request, r: Refusal) -> Result<Response, Refusal> {
+    let browser = req
+        .header("accept")
+        .is_some_and(|a| a.contains("text/html"));
+    if !browser || !matches!(r, Refusal::NotFound | Refusal::Forbidden(_)) {
+        return Err(r);
+    }
+    let (code, _) = r.status();
+    info!(
+        "refused {} {:?}: {code} {r} (the page shows it)",
+        asker.client.who, req.path
+    );
+    let mut resp = page(&asker.shared.config.base_path);
+    let reason = r
+        .to_string()
+        .replace('&', "&amp;")
+        .replace('"', "&quot;")
+        .replace('<', "&lt;");
+    let tag = format!("<head>\n<meta name=\"logview-refusal\" content=\"{reason}\">");
+    resp.body = String::from_utf8_lossy(&resp.body)
+        .replacen("<head>", &tag, 1)
+        .into_bytes();
+    resp.status = r.status();
+    Ok(resp)
 }
 
 /// The request path inside `--base-path` (`/` for the base itself).

@@ -143,3 +143,51 @@ fn caching_referrer_and_the_full_csp_as_the_readme_states() {
         );
     }
 }
+
+#[test]
+fn a_browser_asking_for_a_missing_or_refused_file_gets_the_page_with_the_status_and_reason() {
+    let dir = TempDir::new("page-refused");
+    let fifo = dir.0.join("pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let missing = dir.0.join("not-yet.log");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let browser = |target: &str| {
+        srv.raw(
+            format!(
+                "GET {target} HTTP/1.1\r\nHost: {}\r\nAccept: text/html,application/xhtml+xml,*/*;q=0.8\r\n\r\n",
+                srv.addr
+            )
+            .as_bytes(),
+        )
+    };
+    let resp = browser(&encode_path(&missing));
+    assert!(resp.starts_with("HTTP/1.1 404"), "{resp}");
+    assert_eq!(
+        header(&resp, "content-type"),
+        Some("text/html; charset=utf-8")
+    );
+    assert!(header(&resp, "content-security-policy").is_some());
+    assert!(
+        resp.contains(r#"<meta name="logview-refusal" content="no such file">"#),
+        "{resp}"
+    );
+    let resp = browser(&encode_path(&fifo));
+    assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
+    assert!(
+        resp.contains(r#"<meta name="logview-refusal" content="forbidden: "#),
+        "{resp}"
+    );
+    // Scripts keep the plain status and reason; a path outside the roots never gets the page.
+    let (status, body) = srv.get(&encode_path(&missing));
+    assert_eq!((status, body.trim()), (404, "no such file"));
+    let resp = browser("/etc/passwd");
+    assert!(resp.starts_with("HTTP/1.1 403"), "{resp}");
+    assert!(!resp.contains("root:"), "{resp}");
+    srv.wait_log("not-yet.log", std::time::Duration::from_secs(5));
+}
