@@ -158,10 +158,11 @@ fn route(asker: &Asker, req: &Request) -> Result<Route, Refusal> {
     if let Some(name) = path.strip_prefix(PREFIX) {
         return internal(shared, req, name).map(Route::Respond);
     }
-    if path != "/" {
-        if let Err(r) = shared.sandbox.resolve(path) {
-            return refused_page(asker, req, r).map(Route::Respond);
-        }
+    if let Err(r) = Some(path)
+        .filter(|p| *p != "/")
+        .map_or(Ok(()), |p| shared.sandbox.resolve(p).map(drop))
+    {
+        return refused_page(asker, req, r).map(Route::Respond);
     }
     Ok(Route::Respond(page(&shared.config.base_path)))
 }
