@@ -1,12 +1,28 @@
-//! The web page, embedded at build time from `src/web/`.
+//! The web page, embedded at build time from `src/web/`: the HTML, the stylesheet, and the
+//! ES modules the page imports (relative imports, so they also work under `--base-path`).
+
+/// The page's script modules, by their name under `/_logview/`.
+const MODULES: &[(&str, &str)] = &[
+    ("app.js", include_str!("web/app.js")),
+    ("api.js", include_str!("web/api.js")),
+    ("dom.js", include_str!("web/dom.js")),
+    ("browser.js", include_str!("web/browser.js")),
+    ("viewer/state.js", include_str!("web/viewer/state.js")),
+    ("viewer/viewer.js", include_str!("web/viewer/viewer.js")),
+    ("viewer/conn.js", include_str!("web/viewer/conn.js")),
+    ("viewer/rows.js", include_str!("web/viewer/rows.js")),
+    ("viewer/filter.js", include_str!("web/viewer/filter.js")),
+];
 
 /// `(content type, body)` of an asset under `/_logview/`.
 pub fn get(name: &str) -> Option<(&'static str, &'static str)> {
     Some(match name {
-        "app.js" => ("text/javascript; charset=utf-8", include_str!("web/app.js")),
         "style.css" => ("text/css; charset=utf-8", include_str!("web/style.css")),
         "favicon.svg" => ("image/svg+xml", include_str!("web/favicon.svg")),
-        _ => return None,
+        _ => {
+            let (_, body) = MODULES.iter().find(|(n, _)| *n == name)?;
+            ("text/javascript; charset=utf-8", body)
+        }
     })
 }
 
@@ -22,4 +38,18 @@ pub fn page(base: &str) -> String {
             &format!("<head>\n<meta name=\"logview-base\" content=\"{base}\">"),
             1,
         )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_module_is_served_as_javascript() {
+        for (name, _) in MODULES {
+            assert_eq!(get(name).unwrap().0, "text/javascript; charset=utf-8");
+        }
+        assert!(get("main.js").is_none());
+        assert!(get("../app.js").is_none());
+    }
 }

@@ -164,13 +164,16 @@ export class Fixture {
 
 /**
  * For quick iteration on the page (or trying what the tests catch): LOGVIEW_WEB_DIR=src/web
- * serves app.js and style.css from that directory instead of the ones built into the binary.
+ * serves the modules and the stylesheet from that directory instead of the ones built into
+ * the binary.
  */
 async function serveAssetsFrom(page, dir) {
-  for (const [name, type] of [["app.js", "text/javascript"], ["style.css", "text/css"]]) {
-    const body = fs.readFileSync(path.resolve(REPO, dir, name), "utf8");
-    await page.route(`**/_logview/${name}`, (route) => route.fulfill({ contentType: type, body }));
-  }
+  const root = path.resolve(REPO, dir);
+  await page.route(/\/_logview\/[\w/]+\.(js|css)$/, (route) => {
+    const name = new URL(route.request().url()).pathname.replace(/^.*?\/_logview\//, "");
+    const type = name.endsWith(".css") ? "text/css" : "text/javascript";
+    route.fulfill({ contentType: type, body: fs.readFileSync(path.join(root, name), "utf8") });
+  });
 }
 
 /**

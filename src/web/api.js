@@ -1,0 +1,89 @@
+// Every URL the page uses, built once here: the base path, page links, the listing and lines
+// APIs, the WebSocket, downloads. Also how a refusal's reason is read from an answer.
+
+/** The server's URL prefix (`--base-path`), from the meta tag the server fills in. */
+export const BASE = (document.querySelector('meta[name="logview-base"]') || {}).content || "";
+
+/** A refusal from the server: status plus its plain-text reason. */
+export class HttpError extends Error {
+  constructor(status, text) {
+    super(`${status} ${text}`.trim());
+    this.status = status;
+    this.reason = text;
+  }
+}
+
+/** Decodes a URL path into a file system path, or null when it is malformed. */
+export function decodePath(pathname) {
+  if (BASE && (pathname === BASE || pathname.startsWith(BASE + "/"))) {
+    pathname = pathname.slice(BASE.length);
+  }
+  try {
+    const parts = pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    return "/" + parts.join("/");
+  } catch {
+    return null;
+  }
+}
+
+/** `/a b/c` -> `/a%20b/c` (each segment percent-encoded). */
+function encodePath(path) {
+  return "/" + path.split("/").filter(Boolean).map(encodeURIComponent).join("/");
+}
+
+/** The page URL of a file system path. */
+export function hrefFor(path) {
+  if (!path) return BASE + "/";
+  return BASE + encodePath(path);
+}
+
+/** The download of a file, encoded like its page URL. */
+export function rawUrl(path) {
+  return BASE + "/_logview/raw" + encodePath(path);
+}
+
+/** The WebSocket URL following `path` with the query `params`. */
+export function socketUrl(path, params) {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  return `${proto}//${location.host}${hrefFor(path)}?${new URLSearchParams(params)}`;
+}
+
+/**
+ * The reason of a refused answer: its plain-text body, or for the page itself (a missing
+ * or forbidden file) the `logview-refusal` meta tag the server puts into it.
+ */
+export async function refusalReason(res) {
+  const text = await res.text().catch(() => "");
+  if (/^text\/html/i.test(res.headers.get("content-type") || "")) {
+    const doc = new DOMParser().parseFromString(text, "text/html");
+    return doc.querySelector('meta[name="logview-refusal"]')?.content || res.statusText || "";
+  }
+  return text.trim();
+}
+
+async function getJson(url) {
+  const res = await fetch(url, { cache: "no-store" });
+  if (!res.ok) throw new HttpError(res.status, await refusalReason(res));
+  return res.json();
+}
+
+/** A directory's entries or a file's description; the roots without a path. */
+export function fetchList(path) {
+  const api = BASE + "/_logview/api/list";
+  return getJson(path ? `${api}?path=${encodeURIComponent(path)}` : api);
+}
+
+/**
+ * A window of lines as safe HTML. `anchor` holds exactly one of `before`, `from`, `line`,
+ * `time`; `lines` is how many.
+ */
+export function fetchLines(path, anchor, lines = 200) {
+  const q = new URLSearchParams({ path, lines: String(lines), format: "html" });
+  for (const [k, v] of Object.entries(anchor)) q.set(k, String(v));
+  return getJson(`${BASE}/_logview/api/lines?${q}`);
+}
+
+/** The server's counters (clients, max_clients). */
+export function fetchStatus() {
+  return getJson(BASE + "/_logview/api/status");
+}

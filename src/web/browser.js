@@ -1,0 +1,149 @@
+// The file browser (at `/` and at directory paths): the listing table, its sorting and its
+// name filter. File names are only ever set as text.
+
+import { fetchList, hrefFor } from "./api.js";
+import { el, show, store, setMode, setWhere, formatSize, formatDate, formatCount } from "./dom.js";
+
+const browse = { groups: [], sort: store.get("sort", "name"), desc: store.get("desc", "0") === "1" };
+
+/** At `/`: the content of every root directory; roots that are files are listed as such. */
+export async function rootGroups() {
+  const roots = await fetchList(null);
+  const files = roots.entries.filter((e) => e.type === "file");
+  const dirs = roots.entries.filter((e) => e.type === "dir");
+  const groups = await Promise.all(
+    dirs.map(async (d) => {
+      try {
+        const info = await fetchList(d.path);
+        return { heading: d.path, entries: info.entries, truncated: info.truncated };
+      } catch (err) {
+        return { heading: d.path, entries: [], error: err.message };
+      }
+    }),
+  );
+  if (files.length) groups.unshift({ heading: "Files", entries: files });
+  return groups;
+}
+
+export function showBrowser(path, parent, groups) {
+  setMode("browser");
+  setWhere(path, hrefFor(parent));
+  document.title = path ? `${path} — logview` : "logview";
+  browse.groups = groups;
+  el.filesFilter.value = "";
+  renderFiles();
+}
+
+function compareEntries(a, b) {
+  if (a.type !== b.type) return a.type === "dir" ? -1 : 1;
+  let c = 0;
+  if (browse.sort === "size") c = a.size - b.size;
+  else if (browse.sort === "mtime") c = a.mtime - b.mtime;
+  if (c === 0) c = a.name.localeCompare(b.name, undefined, { numeric: true, sensitivity: "base" });
+  return browse.desc ? -c : c;
+}
+
+function cell(tag, className, text) {
+  const c = document.createElement(tag);
+  c.className = className;
+  if (text !== undefined) c.textContent = text;
+  return c;
+}
+
+function entryRow(entry) {
+  const tr = document.createElement("tr");
+  tr.className = "entry " + entry.type;
+  tr.dataset.name = entry.name.toLowerCase();
+  const name = cell("td", "name");
+  const a = document.createElement("a");
+  a.href = hrefFor(entry.path);
+  a.textContent = entry.type === "dir" ? entry.name + "/" : entry.name;
+  a.title = entry.path;
+  name.append(a);
+  const size = cell("td", "size", entry.type === "dir" ? "" : formatSize(entry.size));
+  size.title = entry.type === "dir" ? "" : formatCount(entry.size) + " bytes";
+  const mtime = cell("td", "mtime", formatDate(entry.mtime));
+  mtime.title = new Date(entry.mtime * 1000).toString();
+  tr.append(name, size, mtime);
+  return tr;
+}
+
+function groupRow(text, href) {
+  const tr = cell("tr", "group");
+  const th = cell("th", "");
+  th.colSpan = 3;
+  if (href) {
+    const a = document.createElement("a");
+    a.href = href;
+    a.textContent = text;
+    th.append(a);
+  } else {
+    th.textContent = text;
+  }
+  tr.append(th);
+  return tr;
+}
+
+function noteRow(text) {
+  const tr = cell("tr", "note");
+  const td = cell("td", "muted", text);
+  td.colSpan = 3;
+  tr.append(td);
+  return tr;
+}
+
+function renderFiles() {
+  for (const body of el.files.querySelectorAll("tbody")) body.remove();
+  for (const b of el.files.querySelectorAll("th button")) {
+    const on = b.dataset.sort === browse.sort;
+    b.parentElement.setAttribute("aria-sort", on ? (browse.desc ? "descending" : "ascending") : "none");
+  }
+  for (const g of browse.groups) {
+    const body = document.createElement("tbody");
+    if (g.heading) body.append(groupRow(g.heading, g.heading === "Files" ? null : hrefFor(g.heading)));
+    for (const e of [...g.entries].sort(compareEntries)) body.append(entryRow(e));
+    if (g.error) body.append(noteRow(g.error));
+    if (g.truncated) body.append(noteRow("Only the first entries are listed: this directory holds more."));
+    el.files.append(body);
+  }
+  filterFiles();
+}
+
+function filterFiles() {
+  const q = el.filesFilter.value.trim().toLowerCase();
+  let shown = 0;
+  let total = 0;
+  for (const body of el.files.tBodies) {
+    let inGroup = 0;
+    for (const tr of body.querySelectorAll("tr.entry")) {
+      const hit = !q || tr.dataset.name.includes(q);
+      tr.hidden = !hit;
+      total++;
+      if (hit) inGroup++;
+    }
+    shown += inGroup;
+    // A root whose entries are all filtered out is hidden with them.
+    body.hidden = !!q && inGroup === 0;
+  }
+  el.filesCount.textContent = q ? `${shown} of ${total}` : `${total} ${total === 1 ? "entry" : "entries"}`;
+  show(el.filesEmpty, shown === 0);
+}
+
+/** `navigate(href)`: how a click on a listed entry moves to it. */
+export function setupBrowser(navigate) {
+  el.filesFilter.addEventListener("input", filterFiles);
+  el.filesFilter.addEventListener("keydown", (e) => {
+    if (e.key !== "Enter") return;
+    const first = el.files.querySelector("tr.entry:not([hidden]) a");
+    if (first) navigate(first.getAttribute("href"));
+  });
+  for (const b of el.files.querySelectorAll("th button")) {
+    b.addEventListener("click", () => {
+      if (browse.sort === b.dataset.sort) browse.desc = !browse.desc;
+      else [browse.sort, browse.desc] = [b.dataset.sort, b.dataset.sort === "mtime"];
+      store.set("sort", browse.sort);
+      store.set("desc", browse.desc ? "1" : "0");
+      renderFiles();
+    });
+  }
+}

@@ -1,0 +1,184 @@
+// The WebSocket to the followed file: connecting, the meta events, the position to resume
+// from, and reconnecting with back-off (or saying why it cannot). Lines reach the viewer only
+// once the server confirmed their position, through the handlers given to `startConn`.
+
+import { socketUrl, hrefFor, fetchStatus, refusalReason } from "../api.js";
+import { el } from "../dom.js";
+
+const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
+
+const conn = {
+  ws: null,
+  gen: 0,
+  path: null,
+  /** Extra query parameters of the socket (e.g. `lines`). */
+  params: {},
+  handlers: null,
+  pos: null,
+  staged: [],
+  opened: false,
+  stopped: true,
+  attempt: 0,
+  timer: 0,
+  ticker: 0,
+  retryAt: 0,
+  reason: "",
+};
+
+/**
+ * Follows `path`. `handlers.lines(items)`: confirmed lines `{kind: "line", html, t}`;
+ * `handlers.event(msg)`: every meta event (`{event, pos, offset, number?}`), after the lines
+ * it confirms.
+ */
+export function startConn(path, params, handlers) {
+  stopConn();
+  Object.assign(conn, { path, params, handlers, pos: null, staged: [], stopped: false, attempt: 0 });
+  connect();
+}
+
+export function stopConn() {
+  conn.stopped = true;
+  conn.gen++;
+  clearTimeout(conn.timer);
+  clearInterval(conn.ticker);
+  if (conn.ws) conn.ws.close(1000, "page left");
+  conn.ws = null;
+}
+
+export function setStatus(state, text) {
+  el.status.dataset.state = state;
+  el.status.textContent = text;
+  el.status.title = state === "reconnecting" ? "Click to reconnect now" : "";
+}
+
+function connect() {
+  clearTimeout(conn.timer);
+  clearInterval(conn.ticker);
+  const gen = ++conn.gen;
+  const q = { format: "html", tail: "1", meta: "1", ...conn.params };
+  if (conn.pos) q.resume = conn.pos;
+  let ws;
+  try {
+    ws = new WebSocket(socketUrl(conn.path, q));
+  } catch (err) {
+    return closed(`cannot connect (${err.message})`);
+  }
+  ws.binaryType = "arraybuffer";
+  conn.ws = ws;
+  conn.opened = false;
+  setStatus("connecting", conn.pos ? "reconnecting…" : "connecting…");
+  ws.onopen = () => {
+    if (gen !== conn.gen) return;
+    conn.opened = true;
+    conn.attempt = 0;
+    setStatus("loading", "loading…");
+  };
+  ws.onmessage = (e) => {
+    if (gen !== conn.gen) return;
+    if (typeof e.data === "string") onLines(e.data);
+    else onMeta(e.data);
+  };
+  ws.onclose = (e) => {
+    if (gen !== conn.gen) return;
+    onClose(e, gen);
+  };
+}
+
+/** A text frame: complete lines of server-escaped HTML, each ending with `\n`. */
+function onLines(text) {
+  const parts = text.split("\n");
+  if (parts[parts.length - 1] === "") parts.pop();
+  const t = Date.now();
+  for (const html of parts) conn.staged.push({ kind: "line", html, t });
+}
+
+const decoder = new TextDecoder();
+
+/** A binary frame: `{"event": NAME, "pos": TOKEN, "offset": BYTES}`. */
+function onMeta(data) {
+  let msg;
+  try {
+    msg = JSON.parse(decoder.decode(data));
+  } catch {
+    return;
+  }
+  if (msg.event === "pos" && conn.staged.length) {
+    const items = conn.staged;
+    conn.staged = [];
+    conn.handlers.lines(items, msg);
+  }
+  if (msg.event === "live") setStatus("live", "live");
+  // A position is only taken while no lines are unconfirmed: resuming from it then
+  // neither repeats nor skips a line.
+  if (typeof msg.pos === "string" && conn.staged.length === 0) conn.pos = msg.pos;
+  conn.handlers.event(msg);
+}
+
+function onClose(e, gen) {
+  // Lines without their position are dropped: a resume sends them again.
+  conn.staged = [];
+  conn.ws = null;
+  if (conn.stopped) return;
+  if (!conn.opened) return whyRefused(gen);
+  if (e.code === 1000) return closed(e.reason || "end of file");
+  if (e.code === 1008) return closed(e.reason || "file is no longer allowed");
+  const why = e.reason || (e.code === 1006 ? "connection lost" : `code ${e.code}`);
+  reconnectLater(why);
+}
+
+/** The upgrade failed before opening; the page URL tells the HTTP status the socket hid. */
+async function whyRefused(gen) {
+  let res;
+  try {
+    res = await fetch(hrefFor(conn.path), { cache: "no-store" });
+  } catch {
+    if (gen === conn.gen && !conn.stopped) reconnectLater("server unreachable");
+    return;
+  }
+  const text = res.ok ? "" : await refusalReason(res);
+  if (gen !== conn.gen || conn.stopped) return;
+  if (res.ok) return reconnectLater(await busyReason());
+  const reason = `${res.status} ${text}`.trim();
+  if (res.status === 403 || res.status === 404) return closed(reason);
+  reconnectLater(reason);
+}
+
+/** The file is fine, so the socket itself was refused: most likely all client places are taken. */
+async function busyReason() {
+  try {
+    const status = await fetchStatus();
+    if (status.clients >= status.max_clients) return "503 too many clients, try again later";
+  } catch {
+    // fall through
+  }
+  return "connection refused";
+}
+
+function closed(reason) {
+  clearInterval(conn.ticker);
+  setStatus("closed", `closed: ${reason}`);
+  el.status.title = "Click to try again";
+}
+
+function reconnectLater(reason) {
+  const delay = BACKOFF_MS[Math.min(conn.attempt, BACKOFF_MS.length - 1)];
+  conn.attempt++;
+  conn.retryAt = Date.now() + delay;
+  conn.reason = reason;
+  conn.timer = setTimeout(connect, delay);
+  clearInterval(conn.ticker);
+  conn.ticker = setInterval(showCountdown, 250);
+  showCountdown();
+}
+
+function showCountdown() {
+  const secs = Math.max(0, Math.ceil((conn.retryAt - Date.now()) / 1000));
+  setStatus("reconnecting", `reconnecting in ${secs}s (${conn.reason})`);
+}
+
+/** Skips the wait when the network or the tab comes back, or on a click on the status. */
+export function reconnectNow(evenIfClosed = false) {
+  if (conn.stopped) return;
+  const state = el.status.dataset.state;
+  if (state === "reconnecting" || (evenIfClosed && state === "closed")) connect();
+}
