@@ -8,6 +8,7 @@ mod assets;
 pub mod config;
 mod follow;
 pub mod http;
+pub mod index;
 mod reception;
 pub mod render;
 mod router;

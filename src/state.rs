@@ -8,7 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::config::Config;
+use tz::TimeZone;
+
 use crate::follow::watch::Watches;
+use crate::index::Indexes;
+use crate::index::time::Clock;
 use crate::source::sandbox::Sandbox;
 
 /// What every connection thread shares.
@@ -16,6 +20,10 @@ pub struct Shared {
     pub config: Config,
     pub sandbox: Arc<Sandbox>,
     pub watches: Arc<Watches>,
+    /// Line indexes of the files asked for.
+    pub indexes: Indexes,
+    /// The server's zone, for stamps that carry none (`None`: read as UTC).
+    pub zone: Option<TimeZone>,
     clients: AtomicUsize,
     connections: AtomicUsize,
 }
@@ -26,6 +34,8 @@ impl Shared {
             sandbox: Arc::new(Sandbox::new(config.roots.clone())),
             config,
             watches: Arc::new(Watches::default()),
+            indexes: Indexes::default(),
+            zone: Clock::local_zone(),
             clients: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
         }

@@ -150,7 +150,26 @@ fn hostile_values_are_refused_with_a_reason() {
         (format!("path={p}&from=0&lines=0"), "1 to 10000"),
         (format!("path={p}&from=0&lines=10001"), "1 to 10000"),
         (format!("path={p}&from=0&format=pdf"), "text or html"),
-        (format!("path={p}&line=1"), "not supported yet"),
+        (format!("path={p}&line=1&from=0"), "exactly one of"),
+        (format!("path={p}&line=0"), "line number from 1"),
+        (format!("path={p}&line=-3"), "line number from 1"),
+        (format!("path={p}&line=1e3"), "line number from 1"),
+        (
+            format!("path={p}&line=99999999999999999999"),
+            "line number from 1",
+        ),
+        (format!("path={p}&line=2"), "past the end"),
+        (
+            format!("path={p}&line=18446744073709551615"),
+            "past the end",
+        ),
+        (format!("path={p}&time=yesterday"), "RFC 3339"),
+        (format!("path={p}&time=2026-13-01T00:00:00Z"), "RFC 3339"),
+        (format!("path={p}&time={}", "9".repeat(5000)), "RFC 3339"),
+        (
+            format!("path={p}&time=2026-11-25T03:14:00Z"),
+            "no timestamps",
+        ),
         ("from=0".to_string(), "path is required"),
     ] {
         let (status, body) = ask(q.clone());

@@ -1,5 +1,7 @@
-//! `GET /_logview/api/lines?path=ABS&lines=N&before=OFFSET` or `…&from=OFFSET`: a window of
-//! lines anywhere in a file, for scrolling back and jumping, as JSON.
+//! `GET /_logview/api/lines?path=ABS&lines=N` and one of `before=OFFSET`, `from=OFFSET`,
+//! `line=K` or `time=T`: a window of lines anywhere in a file, for scrolling back and
+//! jumping, as JSON, each line with its number (once the line index has counted that far)
+//! and its moment (when it carries a stamp).
 //!
 //! Guarantees: the file goes through the sandbox; an answer reads only the bytes of its
 //! window (plus the backward scan to find its first line), never the whole file; every value
@@ -8,15 +10,19 @@
 
 use std::fs::File;
 use std::io;
+use std::time::UNIX_EPOCH;
 
 use serde_json::{Value, json};
 
 use crate::http::Request;
 use crate::http::refusal::Refusal;
+use crate::index::Numbering;
+use crate::index::time::{Clock, Jump, Moment, jump};
 use crate::render::{Format, Renderer};
 use crate::source::reader::{Window, history_start, line_start, lines_from};
 use crate::source::sandbox;
 use crate::state::Shared;
+use crate::text::time as stamp;
 
 /// Lines in a window when `lines` is not given...
 const DEFAULT_LINES: usize = 200;
@@ -30,6 +36,10 @@ enum Anchor {
     Before(u64),
     /// The line holding this offset and the lines after it.
     From(u64),
+    /// Line number K (1-based) and the lines after it.
+    Line(u64),
+    /// The first line stamped at or after this moment, and the lines after it.
+    Time(Moment),
 }
 
 /// The window as JSON.
@@ -46,9 +56,23 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
     let anchor = anchor(req)?;
     let (file, meta) = shared.sandbox.open_file(&sandbox::plain(&path)?)?;
     let size = meta.len();
-    let window = read(&file, size, &anchor, n, shared.config.max_line)
-        .map_err(|_| Refusal::Forbidden("cannot be read"))??;
-    Ok(answer(size, &window, format).to_string())
+    let numbering = shared.indexes.of(&file, &meta);
+    let clock = Clock::new(shared.zone.as_ref(), meta.modified().unwrap_or(UNIX_EPOCH));
+    let file = Opened {
+        file: &file,
+        size,
+        numbering: &numbering,
+        clock: &clock,
+        max_line: shared.config.max_line,
+    };
+    let unreadable = |_| Refusal::Forbidden("cannot be read");
+    let start = file.start(&anchor).map_err(unreadable)??;
+    let window = match start {
+        Start::Before(end) => file.before(end, n),
+        Start::From(start) => lines_from(file.file, start, size, n, file.max_line),
+    };
+    let window = window.map_err(unreadable)?;
+    Ok(file.answer(&window, format).to_string())
 }
 
 fn count(value: Option<&str>) -> Result<usize, Refusal> {
@@ -62,75 +86,122 @@ fn count(value: Option<&str>) -> Result<usize, Refusal> {
     }
 }
 
-/// Exactly one of `before` and `from`, as a byte offset.
+/// Exactly one of `before`, `from`, `line` and `time`.
 fn anchor(req: &Request) -> Result<Anchor, Refusal> {
     let offset = |v: String| {
         v.parse::<u64>()
             .map_err(|_| Refusal::Malformed("an offset must be a number of bytes"))
     };
-    if req.param("line").is_some() || req.param("time").is_some() {
-        return Err(Refusal::Malformed("line= and time= are not supported yet"));
-    }
-    match (req.param("before"), req.param("from")) {
-        (Some(b), None) => Ok(Anchor::Before(offset(b)?)),
-        (None, Some(f)) => Ok(Anchor::From(offset(f)?)),
-        _ => Err(Refusal::Malformed("give exactly one of before= and from=")),
-    }
-}
-
-/// Reads the window; the inner error is an offset past the end of the file.
-fn read(
-    file: &File,
-    size: u64,
-    anchor: &Anchor,
-    n: usize,
-    max_line: usize,
-) -> io::Result<Result<Window, Refusal>> {
-    let past = Refusal::Malformed("offset is past the end of the file");
-    Ok(Ok(match *anchor {
-        Anchor::Before(o) if o > size => return Ok(Err(past)),
-        Anchor::From(o) if o > size => return Ok(Err(past)),
-        Anchor::Before(o) => {
-            // A final line without its newline counts at the very end, as in the history.
-            let end = if o == size {
-                size
-            } else {
-                line_start(file, o)?
-            };
-            let start = history_start(file, end, n, &|| false)?;
-            lines_from(file, start, end, n, max_line)?
-        }
-        Anchor::From(o) => {
-            let start = if o == size {
-                size
-            } else {
-                line_start(file, o)?
-            };
-            lines_from(file, start, size, n, max_line)?
-        }
-    }))
-}
-
-fn answer(size: u64, w: &Window, format: Format) -> Value {
-    let mut renderer = Renderer::new(format);
-    let lines: Vec<Value> = w
-        .lines
-        .iter()
-        .map(|l| {
-            let mut text = String::new();
-            renderer.line(&l.bytes, &mut text);
-            text.pop(); // the renderer's `\n`
-            json!({ "offset": l.offset, "text": text })
-        })
+    let given: Vec<(&str, String)> = ["before", "from", "line", "time"]
+        .into_iter()
+        .filter_map(|name| req.param(name).map(|v| (name, v)))
         .collect();
-    let first = w.lines.first().map_or(w.next, |l| l.offset);
-    json!({
-        "size": size,
-        "lines": lines,
-        "first": first,
-        "next": w.next,
-        "more_before": first > 0,
-        "more_after": w.next < size,
-        "partial": w.partial,
+    let [(name, value)] = <[_; 1]>::try_from(given)
+        .map_err(|_| Refusal::Malformed("give exactly one of before=, from=, line= and time="))?;
+    Ok(match name {
+        "before" => Anchor::Before(offset(value)?),
+        "from" => Anchor::From(offset(value)?),
+        "line" => Anchor::Line(
+            value
+                .parse()
+                .ok()
+                .filter(|&k| k >= 1)
+                .ok_or(Refusal::Malformed("line must be a line number from 1"))?,
+        ),
+        _ => Anchor::Time(Moment::parse(&value).ok_or(Refusal::Malformed(
+            "time must be RFC 3339 or YYYY-MM-DD HH:MM[:SS]",
+        ))?),
     })
+}
+
+/// Where a window's lines are read from.
+enum Start {
+    /// The lines that end at this line start (or at the end of the file).
+    Before(u64),
+    /// The lines from this line start on.
+    From(u64),
+}
+
+/// A file open for one answer.
+struct Opened<'a> {
+    file: &'a File,
+    size: u64,
+    numbering: &'a Numbering,
+    clock: &'a Clock<'a>,
+    max_line: usize,
+}
+
+impl Opened<'_> {
+    /// Resolves the anchor; the inner error is a value the file cannot answer.
+    fn start(&self, anchor: &Anchor) -> io::Result<Result<Start, Refusal>> {
+        let (file, size) = (self.file, self.size);
+        let past = Refusal::Malformed("offset is past the end of the file");
+        // A final line without its newline counts at the very end, as in the history.
+        let line_start = |o: u64| {
+            if o == size {
+                Ok(size)
+            } else {
+                line_start(file, o)
+            }
+        };
+        Ok(Ok(match *anchor {
+            Anchor::Before(o) | Anchor::From(o) if o > size => return Ok(Err(past)),
+            Anchor::Before(o) => Start::Before(line_start(o)?),
+            Anchor::From(o) => Start::From(line_start(o)?),
+            Anchor::Line(k) => match self.numbering.offset_of(file, k, size)? {
+                Some(o) => Start::From(o),
+                None => {
+                    return Ok(Err(Refusal::Malformed("line is past the end of the file")));
+                }
+            },
+            Anchor::Time(m) => match jump(file, size, m, self.clock)?.0 {
+                Jump::At(o) => Start::From(o),
+                Jump::NoStamps => {
+                    return Ok(Err(Refusal::Malformed("no timestamps found in this file")));
+                }
+            },
+        }))
+    }
+
+    /// The `n` lines that end at `end`.
+    fn before(&self, end: u64, n: usize) -> io::Result<Window> {
+        let start = history_start(self.file, end, n, &|| false)?;
+        lines_from(self.file, start, end, n, self.max_line)
+    }
+
+    fn answer(&self, w: &Window, format: Format) -> Value {
+        let mut renderer = Renderer::new(format);
+        let first = w.lines.first().map_or(w.next, |l| l.offset);
+        let number = self.numbering.number_at(self.file, first);
+        let lines: Vec<Value> = w
+            .lines
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                let mut text = String::new();
+                renderer.line(&l.bytes, &mut text);
+                text.pop(); // the renderer's `\n`
+                let mut line = json!({ "offset": l.offset, "text": text });
+                if let Some(n) = number {
+                    line["number"] = json!(n + i as u64);
+                }
+                if let Some(s) = stamp::parse(&l.bytes) {
+                    line["time"] = json!(self.clock.utc_ms(s));
+                }
+                line
+            })
+            .collect();
+        let total = self.numbering.total(self.size);
+        json!({
+            "size": self.size,
+            "lines": lines,
+            "first": first,
+            "next": w.next,
+            "more_before": first > 0,
+            "more_after": w.next < self.size,
+            "partial": w.partial,
+            "total": total,
+            "indexed": total.is_some(),
+        })
+    }
 }

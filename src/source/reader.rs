@@ -78,6 +78,129 @@ pub fn line_start(file: &File, offset: u64) -> io::Result<u64> {
     history_start(file, offset + 1, 1, &|| false)
 }
 
+/// How many `\n` the bytes from `from` to `to` hold (read forwards in blocks).
+pub fn count_newlines(file: &File, from: u64, to: u64) -> io::Result<u64> {
+    let mut buf = vec![0u8; BLOCK];
+    let (mut pos, mut count) = (from, 0);
+    while pos < to {
+        let block = &mut buf[..(to - pos).min(BLOCK as u64) as usize];
+        file.read_exact_at(block, pos)?;
+        count += memchr::memchr_iter(b'\n', block).count() as u64;
+        pos += block.len() as u64;
+    }
+    Ok(count)
+}
+
+/// Where the line `n` lines after the one starting at `start` starts, reading forwards up to
+/// `end`: `None` when fewer than `n` newlines lie between them.
+pub fn skip_lines(file: &File, start: u64, n: u64, end: u64) -> io::Result<Option<u64>> {
+    if n == 0 {
+        return Ok(Some(start));
+    }
+    let mut buf = vec![0u8; BLOCK];
+    let (mut pos, mut left) = (start, n);
+    while pos < end {
+        let block = &mut buf[..(end - pos).min(BLOCK as u64) as usize];
+        file.read_exact_at(block, pos)?;
+        let count = memchr::memchr_iter(b'\n', block).count() as u64;
+        if count >= left {
+            let i = memchr::memchr_iter(b'\n', block).nth(left as usize - 1);
+            return Ok(i.map(|i| pos + i as u64 + 1));
+        }
+        left -= count;
+        pos += block.len() as u64;
+    }
+    Ok(None)
+}
+
+/// Lines read forwards a small block at a time, keeping the first `keep` bytes of each: for
+/// probing a file (time search) without reading more than the lines looked at.
+pub struct Forward<'a> {
+    file: &'a File,
+    end: u64,
+    keep: usize,
+    buf: Vec<u8>,
+    /// `buf[at..]` is not consumed yet; `buf` holds the file from `base`.
+    at: usize,
+    base: u64,
+    line_start: u64,
+    line: Vec<u8>,
+    /// Bytes read from the file so far.
+    pub bytes_read: u64,
+}
+
+impl<'a> Forward<'a> {
+    /// Lines from `start` (a line start) up to `end`, read `block` bytes at a time.
+    pub fn new(file: &'a File, start: u64, end: u64, block: usize, keep: usize) -> Self {
+        Forward {
+            file,
+            end,
+            keep,
+            buf: Vec::with_capacity(block),
+            at: 0,
+            base: start,
+            line_start: start,
+            line: Vec::new(),
+            bytes_read: 0,
+        }
+    }
+
+    /// Lines that start at or after `pos` (any offset): the first is the one after the line
+    /// holding byte `pos - 1`.
+    pub fn after(
+        file: &'a File,
+        pos: u64,
+        end: u64,
+        block: usize,
+        keep: usize,
+    ) -> io::Result<Self> {
+        if pos == 0 {
+            return Ok(Self::new(file, 0, end, block, keep));
+        }
+        let mut f = Self::new(file, pos - 1, end, block, keep);
+        f.next_line()?;
+        Ok(f)
+    }
+
+    /// Where the next line starts.
+    pub fn position(&self) -> u64 {
+        self.line_start
+    }
+
+    /// The next line: where it starts and its first `keep` bytes (without `\n`). A last line
+    /// without its newline is a line.
+    pub fn next_line(&mut self) -> io::Result<Option<(u64, &[u8])>> {
+        let start = self.line_start;
+        self.line.clear();
+        loop {
+            if self.at == self.buf.len() {
+                let from = self.base + self.buf.len() as u64;
+                if from >= self.end {
+                    self.line_start = self.end;
+                    return Ok((start < self.end).then_some((start, &self.line[..])));
+                }
+                let n = (self.end - from).min(self.buf.capacity() as u64) as usize;
+                self.buf.resize(n, 0);
+                self.file.read_exact_at(&mut self.buf, from)?;
+                (self.bytes_read, self.base, self.at) = (self.bytes_read + n as u64, from, 0);
+            }
+            let rest = &self.buf[self.at..];
+            match memchr::memchr(b'\n', rest) {
+                Some(i) => {
+                    push_bounded(&mut self.line, &rest[..i], self.keep);
+                    self.at += i + 1;
+                    self.line_start = self.base + self.at as u64;
+                    return Ok(Some((start, &self.line[..])));
+                }
+                None => {
+                    push_bounded(&mut self.line, rest, self.keep);
+                    self.at = self.buf.len();
+                }
+            }
+        }
+    }
+}
+
 /// One line read forwards: where it starts and its bytes (without `\n`, cut to the bound).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Line {
@@ -222,6 +345,76 @@ mod tests {
         let w = lines_from(&f, 0, 6, 10, 1).unwrap();
         assert_eq!(texts(&w), [(0, "a".to_string()), (3, "c".to_string())]);
         assert_eq!((w.next, w.partial), (6, false));
+    }
+
+    #[test]
+    fn counting_and_skipping_lines() {
+        let content: Vec<u8> = (0..30_000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let len = content.len() as u64;
+        let f = file_of(&content, "count");
+        assert_eq!(count_newlines(&f, 0, len).unwrap(), 30_000);
+        assert_eq!(count_newlines(&f, 0, 7).unwrap(), 1);
+        assert_eq!(count_newlines(&f, 7, 7).unwrap(), 0);
+        // Where line i (0-based) starts; line 30,000 is the end of the file.
+        let start = |i: u64| {
+            content
+                .split(|&b| b == b'\n')
+                .take(i as usize)
+                .map(|l| l.len() as u64 + 1)
+                .sum::<u64>()
+        };
+        for (line, n) in [
+            (0, 0),
+            (0, 1),
+            (0, 12_345),
+            (1, 29_998),
+            (0, 29_999),
+            (0, 30_000),
+            (5, 29_995),
+        ] {
+            let got = skip_lines(&f, start(line), n, len).unwrap();
+            assert_eq!(got, Some(start(line + n)), "{line} + {n}");
+        }
+        assert_eq!(skip_lines(&f, 0, 30_001, len).unwrap(), None);
+        assert_eq!(
+            skip_lines(&f, 0, 2, 7).unwrap(),
+            None,
+            "end bounds the scan"
+        );
+    }
+
+    #[test]
+    fn forward_lines_from_anywhere() {
+        let f = file_of(b"ab\ncd\n\nlong line\nend", "forward");
+        let all = |mut fw: Forward| {
+            let mut v = Vec::new();
+            while let Some((o, l)) = fw.next_line().unwrap() {
+                v.push((o, String::from_utf8_lossy(l).into_owned()));
+            }
+            v
+        };
+        let want = [(0, "ab"), (3, "cd"), (6, ""), (7, "long"), (17, "end")];
+        let want: Vec<(u64, String)> = want.iter().map(|(o, t)| (*o, t.to_string())).collect();
+        for block in [1, 2, 3, 64] {
+            assert_eq!(
+                all(Forward::new(&f, 0, 20, block, 4)),
+                want,
+                "block {block}"
+            );
+            for pos in 0..=20u64 {
+                let first = want
+                    .iter()
+                    .position(|(o, _)| *o >= pos)
+                    .unwrap_or(want.len());
+                let fw = Forward::after(&f, pos, 20, block, 4).unwrap();
+                assert_eq!(all(fw), want[first..], "after {pos}, block {block}");
+            }
+        }
+        let mut fw = Forward::new(&f, 0, 20, 4, 100);
+        fw.next_line().unwrap();
+        assert_eq!((fw.position(), fw.bytes_read), (3, 4), "reads only a block");
     }
 
     #[test]

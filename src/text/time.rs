@@ -13,6 +13,7 @@ const LOOK: usize = 64;
 const MAX_EPOCH_MS: f64 = 253_402_300_800_000.0;
 /// How far into a JSON line its time field is looked for.
 const JSON_LOOK: usize = 4096;
+const DAY_MS: i64 = 86_400_000;
 const MONTHS: [&[u8; 3]; 12] = [
     b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov", b"Dec",
 ];
@@ -23,7 +24,8 @@ const MONTHS: [&[u8; 3]; 12] = [
 pub struct Stamp {
     pub wall_ms: i64,
     pub offset_min: Option<i32>,
-    /// The stamp carried no year (syslog): `wall_ms` is in year 0 until [`Stamp::in_year`].
+    /// The stamp carried no year (syslog): `wall_ms` counts from 1 January of a leap year
+    /// (so 29 February has a place) until [`Stamp::in_year`] places it.
     pub yearless: bool,
 }
 
@@ -39,7 +41,12 @@ impl Stamp {
         if !self.yearless {
             return self;
         }
-        let wall_ms = self.wall_ms + days_from_civil(year, 1, 1) * 86_400_000;
+        let (days, ms) = (
+            self.wall_ms.div_euclid(DAY_MS),
+            self.wall_ms.rem_euclid(DAY_MS),
+        );
+        let (_, mo, d) = civil_from_days(days_from_civil(2000, 1, 1) + days);
+        let wall_ms = days_from_civil(year, mo, d) * DAY_MS + ms;
         Stamp {
             wall_ms,
             yearless: false,
@@ -115,10 +122,8 @@ fn syslog(s: &[u8]) -> Option<Stamp> {
     let (h, mi, sec) = (num(s, 7, 2)?, num(s, 10, 2)?, num(s, 13, 2)?);
     // Year 2000 (a leap year) so 29 Feb is valid; `in_year` moves it to the real year.
     let s2000 = stamp(2000, mo, d, h, mi, sec, 0, None, true)?;
-    let day0 = days_from_civil(2000, 1, 1) * 86_400_000;
-    let leap_fix = if mo > 2 { 86_400_000 } else { 0 }; // 2000 had a 29 Feb
     Some(Stamp {
-        wall_ms: s2000.wall_ms - day0 - leap_fix,
+        wall_ms: s2000.wall_ms - days_from_civil(2000, 1, 1) * DAY_MS,
         ..s2000
     })
 }
@@ -233,6 +238,24 @@ fn stamp(
     })
 }
 
+/// The calendar year of a moment given in milliseconds since the epoch.
+pub fn year_of(ms: i64) -> i64 {
+    civil_from_days(ms.div_euclid(DAY_MS)).0
+}
+
+/// The proleptic Gregorian date of a day counted from 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, i64, i64) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
 /// Days from 1970-01-01 to the given proleptic Gregorian date (Howard Hinnant's algorithm).
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -290,6 +313,18 @@ mod tests {
         assert_eq!(utc("Nov  5 03:14:00 host x"), Some(T - 20 * 86_400_000));
         let feb29 = parse(b"Feb 29 00:00:00 h x").unwrap();
         assert_eq!(feb29.in_year(2024).utc_ms(0), 1_709_164_800_000);
+        let mar1 = parse(b"Mar  1 00:00:00 h x").unwrap();
+        assert_eq!(
+            mar1.in_year(2024).utc_ms(0),
+            1_709_251_200_000,
+            "after 29 Feb"
+        );
+        assert_eq!(mar1.in_year(2026).utc_ms(0), 1_772_323_200_000);
+        let dec31 = parse(b"Dec 31 23:59:59 h x").unwrap();
+        assert_eq!(dec31.in_year(2025).utc_ms(0), 1_767_225_599_000);
+        assert_eq!(year_of(1_767_225_599_000), 2025);
+        assert_eq!(year_of(1_767_225_600_000), 2026);
+        assert_eq!(year_of(-1), 1969);
         assert_eq!(
             utc(r#"{"level":"info","time":"2026-11-25T03:14:00Z"}"#),
             Some(T)

@@ -1,0 +1,203 @@
+//! Jumping to a time: the first line stamped at or after a moment, found by a binary search
+//! over byte offsets (each probe reads forwards from its offset to the first stamped line),
+//! then a short forward scan that tolerates small disorder; and the moment of a line, as the
+//! page shows it.
+//!
+//! Guarantees: a search reads a few small blocks per probe (a few hundred KiB on a GiB file),
+//! never the whole file; a file where no probe finds a stamp is [`Jump::NoStamps`]. Stamps
+//! without a zone are read in the server's local zone, syslog stamps (no year) in the year of
+//! the file's modification time, or the year before when they would be later than it.
+
+use std::fs::File;
+use std::io;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tz::TimeZone;
+
+use crate::source::reader::Forward;
+use crate::text::time::{self, Stamp};
+
+/// Bytes read at a time while probing.
+const PROBE_BLOCK: usize = 4096;
+/// How far past its offset a probe looks for a stamped line.
+const PROBE_REACH: u64 = 256 * 1024;
+/// Bytes of a line the stamp parser looks at (JSON lines put their time anywhere early).
+const HEAD: usize = 4096;
+/// The binary search stops when its range is this small...
+const SETTLE: u64 = 64 * 1024;
+/// ... and the final scan starts this much earlier, to catch lines slightly out of order.
+const DISORDER: u64 = 64 * 1024;
+/// The final scan gives up (the answer is the end of the file) after this many bytes.
+const SCAN_LIMIT: u64 = 8 << 20;
+
+/// A moment asked for: absolute (it carried a zone), or a wall-clock time read in the zone of
+/// the log's own stamps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Moment {
+    Utc(i64),
+    Wall(i64),
+}
+
+impl Moment {
+    /// `T` as RFC 3339, or `YYYY-MM-DD HH:MM[:SS]` (a wall-clock time).
+    pub fn parse(t: &str) -> Option<Moment> {
+        let t = t.trim();
+        let digits = t.bytes().take(4).all(|b| b.is_ascii_digit());
+        if !digits || t.len() < 16 || t.len() > 40 {
+            return None;
+        }
+        let s = time::parse(t.as_bytes())?;
+        Some(match s.offset_min {
+            Some(_) => Moment::Utc(s.utc_ms(0)),
+            None => Moment::Wall(s.wall_ms),
+        })
+    }
+}
+
+/// How a file's stamps are read: the server's zone and the year of syslog stamps.
+pub struct Clock<'a> {
+    zone: Option<&'a TimeZone>,
+    /// The file's modification time as a local wall clock, in ms.
+    mtime_wall: i64,
+}
+
+impl<'a> Clock<'a> {
+    /// The clock for a file last modified at `mtime`.
+    pub fn new(zone: Option<&'a TimeZone>, mtime: SystemTime) -> Clock<'a> {
+        let utc = mtime
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let mut c = Clock {
+            zone,
+            mtime_wall: utc,
+        };
+        c.mtime_wall = utc + c.offset_ms(utc);
+        c
+    }
+
+    /// The server's local zone (`TZ`, `/etc/localtime`), when it can be read.
+    pub fn local_zone() -> Option<TimeZone> {
+        TimeZone::local().ok()
+    }
+
+    /// The local zone's offset from UTC at the UTC moment `ms`.
+    fn offset_ms(&self, ms: i64) -> i64 {
+        let t = self
+            .zone
+            .and_then(|z| z.find_local_time_type(ms.div_euclid(1000)).ok());
+        t.map_or(0, |t| i64::from(t.ut_offset()) * 1000)
+    }
+
+    /// A syslog stamp in its year; any other stamp as it is.
+    fn placed(&self, s: Stamp) -> Stamp {
+        if !s.yearless {
+            return s;
+        }
+        let year = time::year_of(self.mtime_wall);
+        let this = s.in_year(year);
+        if this.wall_ms > self.mtime_wall {
+            s.in_year(year - 1)
+        } else {
+            this
+        }
+    }
+
+    /// The UTC moment of a stamp, in ms.
+    pub fn utc_ms(&self, s: Stamp) -> i64 {
+        let s = self.placed(s);
+        match s.offset_min {
+            Some(_) => s.utc_ms(0),
+            None => s.wall_ms - self.offset_ms(s.wall_ms - self.offset_ms(s.wall_ms)),
+        }
+    }
+
+    /// The stamp as a value comparable with `m`.
+    fn key(&self, s: Stamp, m: Moment) -> i64 {
+        match m {
+            Moment::Utc(_) => self.utc_ms(s),
+            Moment::Wall(_) => self.placed(s).wall_ms,
+        }
+    }
+}
+
+/// Where a time jump lands.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Jump {
+    /// The first line stamped at or after the moment starts here (the file's end when none
+    /// is).
+    At(u64),
+    /// No stamp was found where the search looked.
+    NoStamps,
+}
+
+/// Finds the first line of `file` (`len` bytes) stamped at or after `m`; also returns the
+/// bytes it read.
+pub fn jump(file: &File, len: u64, m: Moment, clock: &Clock) -> io::Result<(Jump, u64)> {
+    let target = match m {
+        Moment::Utc(t) | Moment::Wall(t) => t,
+    };
+    let mut read = 0;
+    let mut probe = |pos: u64| -> io::Result<Option<(u64, i64)>> {
+        let mut fw = Forward::after(file, pos, len, PROBE_BLOCK, HEAD)?;
+        let found = loop {
+            match fw.next_line()? {
+                Some((o, l)) => match time::parse(l) {
+                    Some(s) => break Some((o, clock.key(s, m))),
+                    None if o - pos > PROBE_REACH => break None,
+                    None => {}
+                },
+                None => break None,
+            }
+        };
+        read += fw.bytes_read;
+        Ok(found)
+    };
+    // The answer lies in [lo, hi), or is `best` (a stamped line at or after the moment).
+    let (mut lo, mut hi, mut best, mut seen) = (0, len, None, false);
+    while hi - lo > SETTLE {
+        let mid = lo + (hi - lo) / 2;
+        match probe(mid)? {
+            Some((o, key)) if key < target => (lo, seen) = (o + 1, true),
+            Some((o, _)) => (hi, best, seen) = (mid, Some(o), true),
+            None => hi = mid,
+        }
+    }
+    let (at, scanned) = scan(file, len, lo.saturating_sub(DISORDER), hi, best, m, clock)?;
+    Ok(match at {
+        None if !seen => (Jump::NoStamps, read + scanned),
+        at => (Jump::At(at.unwrap_or(len)), read + scanned),
+    })
+}
+
+/// The final forward scan from `from`: the first line at or after the moment, else `best`
+/// once past `hi`. `None`: no stamp at all was seen; the end when stamps were all earlier.
+fn scan(
+    file: &File,
+    len: u64,
+    from: u64,
+    hi: u64,
+    best: Option<u64>,
+    m: Moment,
+    clock: &Clock,
+) -> io::Result<(Option<u64>, u64)> {
+    let target = match m {
+        Moment::Utc(t) | Moment::Wall(t) => t,
+    };
+    let mut fw = Forward::after(file, from, len, PROBE_BLOCK * 4, HEAD)?;
+    let mut stamped = false;
+    let found = loop {
+        let Some((o, l)) = fw.next_line()? else {
+            break best.or(stamped.then_some(len));
+        };
+        if let Some(s) = time::parse(l) {
+            stamped = true;
+            if clock.key(s, m) >= target {
+                break Some(o);
+            }
+        }
+        if (o > hi && best.is_some()) || o - from > SCAN_LIMIT {
+            break best.or(stamped.then_some(len));
+        }
+    };
+    Ok((found, fw.bytes_read))
+}
