@@ -280,6 +280,11 @@ impl Follower {
         self.boundary_fp = self.fp.clone();
     }
 
+    /// The open file.
+    pub fn file(&self) -> &File {
+        &self.file
+    }
+
     /// The position just after the last complete line handed out.
     pub fn position(&self) -> Position {
         let offset = self.offset - self.lines.pending() as u64;

@@ -46,6 +46,11 @@ impl Moment {
         if !digits || t.len() < 16 || t.len() > 40 {
             return None;
         }
+        // The stamp parser wants seconds; `HH:MM` means `HH:MM:00`.
+        let t = match t.len() {
+            16 => format!("{t}:00"),
+            _ => t.to_string(),
+        };
         let s = time::parse(t.as_bytes())?;
         Some(match s.offset_min {
             Some(_) => Moment::Utc(s.utc_ms(0)),
@@ -75,9 +80,13 @@ impl<'a> Clock<'a> {
         c
     }
 
-    /// The server's local zone (`TZ`, `/etc/localtime`), when it can be read.
+    /// The server's local zone, as the C library finds it: `TZ` (a zone name, `:path` or a
+    /// POSIX rule) when set, else `/etc/localtime`; `None` (UTC) when neither can be read.
     pub fn local_zone() -> Option<TimeZone> {
-        TimeZone::local().ok()
+        match std::env::var("TZ") {
+            Ok(tz) if !tz.is_empty() => TimeZone::from_posix_tz(&tz).ok(),
+            _ => TimeZone::local().ok(),
+        }
     }
 
     /// The local zone's offset from UTC at the UTC moment `ms`.

@@ -5,6 +5,7 @@
 //! one asked for (a re-pointed symlink is then a rotation), always checked by the sandbox.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::follow::Follower;
 use crate::http::Request;
@@ -13,6 +14,9 @@ use crate::render::Format;
 use crate::source::position::Position;
 use crate::source::sandbox::{self, Target};
 use crate::state::{Shared, Slot};
+
+/// How long an opening waits for a file's first line count (small files take less).
+const INDEX_WAIT: Duration = Duration::from_millis(300);
 
 /// What the client asked for in the query string.
 #[derive(Debug)]
@@ -42,6 +46,8 @@ pub struct Upgrade {
     pub follower: Follower,
     pub opening: Opening,
     pub path: String,
+    /// The number of the history's first line, when the line index knows it.
+    pub first_number: Option<u64>,
 }
 
 /// Opens the stream an upgrade for `path` (still percent-encoded) asks for. `place` takes the
@@ -64,7 +70,9 @@ pub fn open(
     };
     let place = place()?;
     let (follower, opening) = position(shared, &path, &params, gone)?;
+    let first_number = number(shared, &follower);
     let up = Upgrade {
+        first_number,
         key: key.to_string(),
         params,
         follower,
@@ -90,6 +98,14 @@ fn position(
         },
         None => (open(sb)?, Opening::Fresh),
     })
+}
+
+/// The number of the line the follower starts at, waiting a moment for a first index build.
+fn number(shared: &Shared, follower: &Follower) -> Option<u64> {
+    let file = follower.file();
+    let numbering = shared.indexes.of(file, &file.metadata().ok()?);
+    numbering.wait(INDEX_WAIT);
+    numbering.number_at(file, follower.position().offset)
 }
 
 fn params(shared: &Shared, req: &Request) -> Result<Params, Refusal> {

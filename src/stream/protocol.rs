@@ -4,7 +4,8 @@
 /// A `meta=1` event, sent after the text frame it describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// History follows; its `offset` is where its first line starts (to read on upwards).
+    /// History follows; its `offset` is where its first line starts (to read on upwards),
+    /// and its `number` that line's number, when the line index knows it.
     History,
     /// The position after the lines of the text frame just sent.
     Pos,

@@ -157,6 +157,7 @@ pub fn run(
             lines: 0,
         },
         meta: p.meta,
+        first_number: up.first_number,
         last_seen: Instant::now(),
     };
     let ending = s.drive(&up.params, up.opening, shared);
@@ -209,6 +210,8 @@ struct Session {
     follower: Follower,
     batch: Batch,
     meta: bool,
+    /// The number of the history's first line, when known.
+    first_number: Option<u64>,
     last_seen: Instant,
 }
 
@@ -391,14 +394,18 @@ impl Session {
     }
 
     /// With `meta`, sends `{"event": name, "pos": position, "offset": bytes}` as a binary
-    /// frame.
+    /// frame; `history` also carries the `number` of its first line when it is known.
     fn event(&mut self, event: Event) -> Result<(), Ending> {
         if !self.meta {
             return Ok(());
         }
         let pos = self.follower.position();
-        let body = json!({ "event": event.name(), "pos": pos.to_string(), "offset": pos.offset })
-            .to_string();
+        let mut body =
+            json!({ "event": event.name(), "pos": pos.to_string(), "offset": pos.offset });
+        if let (Event::History, Some(n)) = (event, self.first_number) {
+            body["number"] = json!(n);
+        }
+        let body = body.to_string();
         self.send(Message::binary(body.into_bytes()))
     }
 
