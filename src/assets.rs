@@ -12,6 +12,11 @@ const MODULES: &[(&str, &str)] = &[
     ("viewer/conn.js", include_str!("web/viewer/conn.js")),
     ("viewer/rows.js", include_str!("web/viewer/rows.js")),
     ("viewer/filter.js", include_str!("web/viewer/filter.js")),
+    (
+        "viewer/scrollback.js",
+        include_str!("web/viewer/scrollback.js"),
+    ),
+    ("viewer/position.js", include_str!("web/viewer/position.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

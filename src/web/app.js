@@ -9,9 +9,37 @@
 import { decodePath, fetchList, hrefFor, HttpError } from "./api.js";
 import { el, showError, setMode, setWhere, currentMode } from "./dom.js";
 import { rootGroups, showBrowser, setupBrowser } from "./browser.js";
-import { openViewer, stopViewer, setupViewer, jumpToEnd, togglePause } from "./viewer/viewer.js";
+import { openViewer, stopViewer, setupViewer, jumpToEnd, jumpToStart, togglePause, whenOpened } from "./viewer/viewer.js";
 
 let routeGen = 0;
+
+/**
+ * The page came as the answer to a missing or forbidden file: the server put its reason into
+ * it (and the HTTP status, which the navigation timing tells). Used by the first route only.
+ */
+let refusal = document.querySelector('meta[name="logview-refusal"]')?.content ?? null;
+
+function refusalStatus() {
+  const status = performance.getEntriesByType("navigation")[0]?.responseStatus;
+  if (status) return status;
+  return /no such|not found|missing/i.test(refusal) ? 404 : 403;
+}
+
+/** Shows the refusal; a missing file is waited for and shown once it appears. */
+function showRefusal(path) {
+  const reason = refusal;
+  refusal = null;
+  const status = refusalStatus();
+  const parent = path.slice(0, path.lastIndexOf("/")) || "/";
+  showError(`${status} ${reason}`.trim());
+  if (status === 404) {
+    openViewer({ path, parent }, { waitMissing: true });
+    whenOpened(() => showError(null));
+  } else {
+    setMode(null);
+    setWhere(path, hrefFor(parent));
+  }
+}
 
 function navigate(href) {
   if (href === location.pathname + location.search) return;
@@ -29,6 +57,8 @@ async function route() {
     setMode(null);
     return showError("400 malformed path in the address");
   }
+  if (refusal !== null && path !== "/") return showRefusal(path);
+  refusal = null;
   try {
     if (path === "/") {
       const groups = await rootGroups();
@@ -78,6 +108,9 @@ function onKey(e) {
   } else if (e.key === "End" && !typing) {
     e.preventDefault();
     jumpToEnd();
+  } else if (e.key === "Home" && !typing) {
+    e.preventDefault();
+    jumpToStart();
   }
 }
 

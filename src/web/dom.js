@@ -10,7 +10,8 @@ export const el = {
   viewer: $("viewer"), status: $("status"), filter: $("filter"), filterCount: $("filter-count"),
   pause: $("pause"), pending: $("pending-count"), wrap: $("wrap"), numbers: $("numbers"),
   times: $("times"), cap: $("cap"), clear: $("clear"), dropped: $("dropped"), log: $("log"),
-  jump: $("jump"),
+  jump: $("jump"), download: $("download"), goto: $("goto"), gotoInput: $("goto-input"),
+  posTrack: $("pos-track"), posThumb: $("pos-thumb"), posText: $("pos-text"),
 };
 
 export function show(node, visible) {

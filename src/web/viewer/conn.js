@@ -28,11 +28,12 @@ const conn = {
 /**
  * Follows `path`. `handlers.lines(items)`: confirmed lines `{kind: "line", html, t}`;
  * `handlers.event(msg)`: every meta event (`{event, pos, offset, number?}`), after the lines
- * it confirms.
+ * it confirms; `handlers.opened()`: the socket is open. `waitMissing`: a file that does not
+ * exist (404) is waited for, like `tail -F`, instead of closing.
  */
-export function startConn(path, params, handlers) {
+export function startConn(path, params, handlers, { waitMissing = false } = {}) {
   stopConn();
-  Object.assign(conn, { path, params, handlers, pos: null, staged: [], stopped: false, attempt: 0 });
+  Object.assign(conn, { path, params, handlers, waitMissing, pos: null, staged: [], stopped: false, attempt: 0 });
   connect();
 }
 
@@ -71,6 +72,8 @@ function connect() {
     if (gen !== conn.gen) return;
     conn.opened = true;
     conn.attempt = 0;
+    conn.waitMissing = false;
+    conn.handlers.opened?.();
     setStatus("loading", "loading…");
   };
   ws.onmessage = (e) => {
@@ -105,7 +108,7 @@ function onMeta(data) {
   if (msg.event === "pos" && conn.staged.length) {
     const items = conn.staged;
     conn.staged = [];
-    conn.handlers.lines(items, msg);
+    conn.handlers.lines(items);
   }
   if (msg.event === "live") setStatus("live", "live");
   // A position is only taken while no lines are unconfirmed: resuming from it then
@@ -139,6 +142,7 @@ async function whyRefused(gen) {
   if (gen !== conn.gen || conn.stopped) return;
   if (res.ok) return reconnectLater(await busyReason());
   const reason = `${res.status} ${text}`.trim();
+  if (res.status === 404 && conn.waitMissing) return reconnectLater(`waiting for the file: ${reason}`);
   if (res.status === 403 || res.status === 404) return closed(reason);
   reconnectLater(reason);
 }

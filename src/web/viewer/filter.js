@@ -130,5 +130,5 @@ export function updateFilterCount() {
     total++;
     if (r.hit) hits++;
   }
-  el.filterCount.textContent = `${formatCount(hits)} of ${formatCount(total)}`;
+  el.filterCount.textContent = `filter: ${formatCount(hits)} of ${formatCount(total)} loaded ${total === 1 ? "line" : "lines"}`;
 }

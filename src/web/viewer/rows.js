@@ -1,6 +1,8 @@
 // The only code that touches the DOM's rows: making a row (server-escaped HTML of exactly one
-// line per element, markers as text), appending, and dropping the oldest. Rows live in blocks
-// of CHUNK_ROWS so that a change lays out one block, not them all.
+// line per element, markers as text), appending, prepending, dropping at either end, and the
+// rows' file positions (byte offset, line number, time) shown in their gutter. Rows live in
+// blocks of CHUNK_ROWS so that a change lays out a few blocks, not them all. The first child
+// of #log is the edge: where the loaded part of the file begins.
 
 import { el, formatClock } from "../dom.js";
 import { view } from "./state.js";
@@ -11,20 +13,58 @@ const CHUNK_ROWS = 200;
 /** The last block and how many rows it holds. */
 let tail = null;
 let tailRows = 0;
+const edge = document.createElement("div");
+edge.className = "edge";
 
-/** A DOM row for a queued item: `{kind: "line", html, t, n}` or `{kind: "marker", type, text, t}`. */
+/**
+ * A DOM row for `{kind: "line", html, t, offset?, number?, time?}` or
+ * `{kind: "marker", type, text, t}`.
+ */
 export function makeRow(item) {
   const node = document.createElement("div");
   if (item.kind === "marker") {
     node.className = "marker " + item.type;
     node.textContent = `${formatClock(item.t)}  ${item.text}`;
-    return { node, line: false };
+    return { node, line: false, type: item.type };
   }
   node.className = "line";
   node.innerHTML = item.html; // server-escaped HTML of exactly one line
-  node.dataset.n = item.n;
-  node.dataset.t = formatClock(item.t);
-  return { node, line: true, html: item.html, text: null, hit: true, marked: false };
+  const when = item.time ?? item.t;
+  node.dataset.t = when == null ? "" : formatClock(when);
+  const row = { node, line: true, html: item.html, text: null, hit: true, marked: false, offset: null, number: null, time: item.time ?? null };
+  setOffset(row, item.offset ?? null);
+  setNumber(row, item.number ?? null);
+  return row;
+}
+
+export function setOffset(row, offset) {
+  row.offset = offset;
+  if (offset !== null) row.node.dataset.offset = offset;
+}
+
+export function setNumber(row, number) {
+  row.number = number;
+  row.node.dataset.n = number === null ? "" : number;
+}
+
+export function setTime(row, time) {
+  row.time = time;
+  row.node.dataset.t = formatClock(time);
+}
+
+/** The edge line above the rows ("start of file", "older lines: …"); empty hides it. */
+export function setEdge(text, state) {
+  edge.textContent = text;
+  edge.dataset.state = state || "";
+  edge.hidden = !text;
+}
+
+function newChunk(n) {
+  const chunk = document.createElement("div");
+  chunk.className = "chunk";
+  // Off-screen blocks are estimated from this before they are laid out.
+  if (n !== CHUNK_ROWS) chunk.style.setProperty("--rows", n);
+  return chunk;
 }
 
 /** Adds rows at the end: what fits into the last block, then new blocks, one insertion each. */
@@ -39,8 +79,7 @@ export function appendRows(rows) {
     const frag = document.createDocumentFragment();
     for (; i < rows.length; i++) {
       if (!tail || tailRows === CHUNK_ROWS) {
-        tail = document.createElement("div");
-        tail.className = "chunk";
+        tail = newChunk(CHUNK_ROWS);
         tailRows = 0;
         frag.appendChild(tail);
       }
@@ -52,16 +91,77 @@ export function appendRows(rows) {
   for (const row of rows) view.rows.push(row);
 }
 
+/**
+ * Adds rows before the first, in new blocks (full ones next to the old rows), keeping the row
+ * the reader looks at where it is on the screen.
+ */
+export function prependRows(rows) {
+  if (rows.length === 0) return;
+  if (view.rows.length === 0) return appendRows(rows);
+  const keep = anchor();
+  const frag = document.createDocumentFragment();
+  const first = rows.length % CHUNK_ROWS || CHUNK_ROWS;
+  for (let i = 0; i < rows.length; ) {
+    const n = i === 0 ? first : CHUNK_ROWS;
+    const chunk = newChunk(n);
+    for (const row of rows.slice(i, i + n)) chunk.appendChild(row.node);
+    frag.appendChild(chunk);
+    i += n;
+  }
+  edge.after(frag);
+  view.rows.unshift(...rows);
+  view.filterPos += rows.length;
+  restore(keep);
+}
+
+/** The row at the top of the view and its distance from the view's top. */
+function anchor() {
+  const box = el.log.getBoundingClientRect();
+  let node = document.elementFromPoint(box.left + 4, box.top + 4)?.closest("#log .line, #log .marker");
+  if (!node || node.classList.contains("miss")) node = view.rows.find((r) => !r.node.classList.contains("miss"))?.node;
+  return node ? { node, top: node.getBoundingClientRect().top } : null;
+}
+
+function restore(keep) {
+  if (!keep || !keep.node.isConnected) return;
+  el.log.scrollTop += keep.node.getBoundingClientRect().top - keep.top;
+}
+
+/** Index of the row at height `y` of the view (0 top, 1 bottom), or -1 without rows. */
+export function rowIndexAt(y) {
+  const box = el.log.getBoundingClientRect();
+  const node = document.elementFromPoint(box.left + 4, box.top + Math.max(4, Math.min(box.height - 4, box.height * y)))?.closest("#log .line, #log .marker");
+  if (!node) return view.rows.length ? (y < 0.5 ? 0 : view.rows.length - 1) : -1;
+  // Rows are in order: a binary search on their position in the document.
+  const rows = view.rows;
+  let lo = 0;
+  let hi = rows.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (rows[mid].node === node) return mid;
+    if (rows[mid].node.compareDocumentPosition(node) & Node.DOCUMENT_POSITION_FOLLOWING) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Scrolls so that row `i` is in the middle of the view. */
+export function centerRow(i) {
+  const row = view.rows[i];
+  if (row) row.node.scrollIntoView({ block: "center" });
+}
+
 export function emptyLog() {
-  el.log.replaceChildren();
+  el.log.replaceChildren(edge);
+  setEdge("");
   tail = null;
   tailRows = 0;
   view.rows = [];
   view.filterPos = 0;
 }
 
-/** Removes the `n` oldest rows; returns how many lines were among them. */
-export function dropFirst(n) {
+/** Removes the `n` first rows; returns how many lines were among them. */
+export function dropFirst(n, keepView = false) {
   const rows = view.rows;
   n = Math.min(Math.max(n, 0), rows.length);
   if (n === 0) return 0;
@@ -72,12 +172,58 @@ export function dropFirst(n) {
     emptyLog();
     return lines;
   }
+  const keep = keepView ? anchor() : null;
   const range = document.createRange();
   range.setStartBefore(rows[0].node);
   range.setEndAfter(rows[n - 1].node);
   range.deleteContents();
   // Blocks the range emptied stay behind; the last one is never among them.
-  while (!el.log.firstElementChild.firstChild) el.log.firstElementChild.remove();
+  while (!edge.nextElementSibling.firstChild) edge.nextElementSibling.remove();
   rows.splice(0, n);
+  restore(keep);
   return lines;
+}
+
+/** Removes the rows from index `i` on; returns how many lines were among them. */
+export function dropFrom(i) {
+  const rows = view.rows;
+  if (i <= 0) {
+    const lines = rows.filter((r) => r.line).length;
+    emptyLog();
+    return lines;
+  }
+  if (i >= rows.length) return 0;
+  let lines = 0;
+  for (let j = i; j < rows.length; j++) if (rows[j].line) lines++;
+  const range = document.createRange();
+  range.setStartBefore(rows[i].node);
+  range.setEndAfter(rows[rows.length - 1].node);
+  range.deleteContents();
+  while (!el.log.lastElementChild.firstChild && el.log.lastElementChild !== edge) el.log.lastElementChild.remove();
+  tail = el.log.lastElementChild === edge ? null : el.log.lastElementChild;
+  tailRows = tail ? tail.childElementCount : 0;
+  rows.length = i;
+  view.filterPos = Math.min(view.filterPos, i);
+  return lines;
+}
+
+/**
+ * Gives every line of the run of lines around row `i` (up to markers) its number, counted
+ * from `number` at row `i`. Returns the number after the run's last line when the run reaches
+ * the last row, else null.
+ */
+export function numberAround(i, number) {
+  const rows = view.rows;
+  let n = number;
+  let j = i;
+  for (; j < rows.length && rows[j].line; j++, n++) if (rows[j].number !== n) setNumber(rows[j], n);
+  let m = number - 1;
+  for (let k = i - 1; k >= 0 && rows[k].line && m >= 1; k--, m--) if (rows[k].number !== m) setNumber(rows[k], m);
+  return j === rows.length ? n : null;
+}
+
+/** Marks the row the address names (`#L…`) and only it. */
+export function setTarget(i) {
+  for (const old of el.log.querySelectorAll(".line.target")) old.classList.remove("target");
+  if (view.rows[i]) view.rows[i].node.classList.add("target");
 }

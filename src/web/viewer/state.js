@@ -1,5 +1,6 @@
-// The viewer's shared state: the file shown, the row window and how it relates to the live
-// end, the settings. Plain data; the modules beside it own the behaviour.
+// The viewer's shared state: the file shown, the rows loaded (a window onto the file) and how
+// that window relates to the live end, the settings. Plain data; the modules beside it own
+// the behaviour.
 
 export const DEFAULT_CAP = 10000;
 export const MIN_CAP = 10;
@@ -8,23 +9,39 @@ export const MAX_CAP = 1000000;
 export const END_SLACK = 8;
 
 /**
- * Lines flow: text frame -> `staged` (until the server confirms their position) ->
- * `queue` (waiting for the next animation frame, or held while paused) -> `rows` (in the
- * DOM, at most `cap`).
+ * Live lines flow: text frame -> confirmed by a `pos` event -> `queue` (waiting for the next
+ * animation frame, or held while paused) -> `rows` (in the DOM, about `cap` at most).
+ * Older or other parts of the file come from the lines API into `rows` directly.
  */
 export const view = {
   path: null,
-  staged: [],
   queue: [],
-  /** The rows in the DOM, in file order: {node, line, html, text, hit, marked, ...}. */
+  /** The rows in the DOM, in file order: {node, line, offset, number, time, html, ...}. */
   rows: [],
   cap: DEFAULT_CAP,
   paused: false,
   waiting: 0,
+  /** The view sits at the end of the file and moves with new lines. */
   follow: true,
+  /** The rows end where the live stream goes on: its lines are appended. */
+  attached: true,
+  /** Lines that arrived while the reader was away from the end. */
   unseen: 0,
   dropped: 0,
-  seq: 0,
+  /** Byte offset where the stream's next line starts (null until it said). */
+  liveOffset: null,
+  /** The number of the stream's next line, when known. */
+  liveNumber: null,
+  /** Between the stream's `history` and `live` events. */
+  inHistory: false,
+  /** Stream lines kept while the window is reloaded at the end (else null). */
+  holding: null,
+  /** Offset after the last row, when the rows stop short of the live end. */
+  tailNext: null,
+  /** The file as the lines API last described it. */
+  size: 0,
+  total: null,
+  indexed: false,
   matcher: null,
   /** Rows before this index still wait for the current filter (applied in slices). */
   filterPos: 0,

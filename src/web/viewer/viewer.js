@@ -1,14 +1,19 @@
-// The viewer of one file: opening and leaving it, feeding confirmed lines into the rows once per
-// frame, following the end, pause, the line cap, and the toolbar's controls.
+// The viewer of one file: opening and leaving it, the live stream's lines (appended once per
+// frame while the window reaches the live end, else counted), following the end, pause, the
+// line cap, `#L<number>` addresses, and the toolbar's controls.
 
 import { el, show, store, setMode, setWhere, baseName, formatCount } from "../dom.js";
-import { hrefFor } from "../api.js";
+import { hrefFor, rawUrl } from "../api.js";
 import { view, DEFAULT_CAP, MIN_CAP, MAX_CAP, END_SLACK } from "./state.js";
-import { makeRow, appendRows, emptyLog, dropFirst } from "./rows.js";
+import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt } from "./rows.js";
 import { applyFilter, filterRow, setAfterSlice, stopFilter, updateFilterCount } from "./filter.js";
 import { startConn, stopConn, reconnectNow } from "./conn.js";
+import { setHooks, resetWindow, openAt, reloadEnd, onScroll, loadBefore, trim, updateEdge } from "./scrollback.js";
+import { setupPosition, startPosition, stopPosition, updatePosition } from "./position.js";
 
 const FILTER_DELAY_MS = 100;
+/** Lines shown around the line an address names. */
+const CONTEXT = 100;
 let filterTimer = 0;
 
 function readCap() {
@@ -16,12 +21,27 @@ function readCap() {
   return Number.isFinite(n) ? Math.min(MAX_CAP, Math.max(MIN_CAP, n)) : DEFAULT_CAP;
 }
 
-/** Shows `info` (a file from the listing API) and starts following it. */
-export function openViewer(info) {
+/** The line number in the address (`#L123`), or null. */
+function hashLine() {
+  const m = /^#L(\d+)$/.exec(location.hash);
+  return m && Number(m[1]) >= 1 ? Number(m[1]) : null;
+}
+
+/**
+ * Shows `info` (`{path, parent}`) and starts following it. `waitMissing`: the file does not
+ * exist yet; it is waited for.
+ */
+export function openViewer(info, { waitMissing = false } = {}) {
   setMode("viewer");
   setWhere(info.path, hrefFor(info.parent));
   document.title = `${baseName(info.path)} — logview`;
-  Object.assign(view, { path: info.path, queue: [], paused: false, waiting: 0, follow: true, dropped: 0, seq: 0 });
+  el.download.href = rawUrl(info.path);
+  resetWindow();
+  Object.assign(view, {
+    path: info.path, queue: [], paused: false, waiting: 0, follow: true, attached: true, dropped: 0,
+    liveOffset: null, liveNumber: null, inHistory: false, tailNext: null, holding: null, size: 0,
+    total: null, indexed: false,
+  });
   emptyLog();
   setPaused(false);
   setFollow(true);
@@ -30,31 +50,80 @@ export function openViewer(info) {
   const params = {};
   const lines = new URLSearchParams(location.search).get("lines");
   if (lines && /^\d+$/.test(lines)) params.lines = lines;
-  startConn(info.path, params, { lines: onLines, event: onEvent });
+  const target = hashLine();
+  if (target !== null) goToLine(target);
+  startConn(info.path, params, { lines: onLines, event: onEvent, opened: onOpened }, { waitMissing });
+  startPosition();
 }
 
 export function stopViewer() {
   stopConn();
+  stopPosition();
+  resetWindow();
   cancelAnimationFrame(view.raf);
   view.raf = 0;
   clearTimeout(filterTimer);
   stopFilter();
 }
 
-function onLines(items) {
-  for (const item of items) {
-    item.n = ++view.seq;
-    enqueue(item);
-  }
+/** Opens the window at line `n`, with context, marks it and puts it in the middle. */
+export function goToLine(n) {
+  view.attached = false;
+  setFollow(false);
+  return openAt({ line: Math.max(1, n - CONTEXT) }, { lines: 3 * CONTEXT, target: n });
 }
 
+/** A missing file being waited for appeared: the banner about it goes. */
+let onOpenedOnce = null;
+function onOpened() {
+  if (onOpenedOnce) onOpenedOnce();
+  onOpenedOnce = null;
+}
+
+export function whenOpened(fn) {
+  onOpenedOnce = fn;
+}
+
+/** Confirmed lines from the stream; the first starts at the stream's last position. */
+function onLines(items) {
+  if (view.liveOffset !== null) items[0].offset = view.liveOffset;
+  if (view.liveNumber !== null) for (const item of items) item.number = view.liveNumber++;
+  if (view.attached) for (const item of items) enqueue(item);
+  else if (view.holding) view.holding.push(...items);
+  else if (!view.inHistory) countUnseen(items.length);
+}
+
+const MARKERS = {
+  gap: "file changed while disconnected; some lines may be missing",
+  rotated: "file rotated: following the new file from its start",
+  truncated: "file truncated: reading again from the start",
+};
+
 function onEvent(msg) {
-  const text = {
-    gap: "file changed while disconnected; some lines may be missing",
-    rotated: "file rotated: following the new file from its start",
-    truncated: "file truncated: reading again from the start",
-  }[msg.event];
-  if (text) enqueue({ kind: "marker", type: msg.event, text, t: Date.now() });
+  if (typeof msg.offset === "number") {
+    view.liveOffset = msg.offset;
+    view.size = Math.max(view.size, msg.offset);
+  }
+  switch (msg.event) {
+    case "history":
+      view.inHistory = true;
+      view.liveNumber = typeof msg.number === "number" ? msg.number : null;
+      break;
+    case "live":
+      view.inHistory = false;
+      break;
+    case "rotated":
+    case "truncated":
+      view.liveNumber = 1;
+      view.size = msg.offset ?? 0;
+      break;
+    case "gap":
+      view.liveNumber = null;
+      break;
+    default:
+      break;
+  }
+  if (MARKERS[msg.event] && view.attached) enqueue({ kind: "marker", type: msg.event, text: MARKERS[msg.event], t: Date.now() });
 }
 
 function enqueue(item) {
@@ -76,7 +145,10 @@ function scheduleFlush() {
   if (!view.raf && !view.paused) view.raf = requestAnimationFrame(flush);
 }
 
-/** Once per frame: adds every queued line in one DOM insertion, then applies the cap. */
+/**
+ * Once per frame: adds every queued line in one DOM insertion. Following, the oldest rows
+ * make room; away from the end, the rows far from the view do.
+ */
 function flush() {
   view.raf = 0;
   if (view.paused || view.queue.length === 0) return;
@@ -85,24 +157,31 @@ function flush() {
   view.queue = [];
   const added = items.map(makeRow);
   if (view.matcher) for (const row of added) if (row.line) filterRow(row);
-  view.dropped += dropFirst(view.rows.length + added.length - view.cap);
-  appendRows(added);
+  if (view.follow) {
+    view.dropped += dropFirst(view.rows.length + added.length - view.cap);
+    appendRows(added);
+    scrollToEnd();
+  } else {
+    appendRows(added);
+    countUnseen(added.filter((r) => r.line).length);
+    trim();
+  }
+  updateEdge();
   updateDropped();
   updateFilterCount();
-  if (view.follow) scrollToEnd();
-  else countUnseen(added);
 }
 
-/** While the user looks at older lines, the jump control counts the new ones. */
-function countUnseen(rows) {
-  for (const row of rows) if (row.line) view.unseen++;
-  el.jump.textContent = `↓ Jump to end (${formatCount(view.unseen)} new)`;
+/** While the reader is away from the end, the jump control counts the new lines. */
+function countUnseen(n) {
+  view.unseen += n;
+  el.jump.dataset.count = view.unseen;
+  el.jump.textContent = `↓ Jump to end (${formatCount(view.unseen)} new ${view.unseen === 1 ? "line" : "lines"})`;
 }
 
 function updateDropped() {
   show(el.dropped, view.dropped > 0);
   el.dropped.dataset.count = view.dropped;
-  el.dropped.textContent = `${formatCount(view.dropped)} older ${view.dropped === 1 ? "line" : "lines"} dropped (keeping the last ${formatCount(view.cap)})`;
+  el.dropped.textContent = `${formatCount(view.dropped)} older ${view.dropped === 1 ? "line" : "lines"} dropped (keeping the last ${formatCount(view.cap)}; scroll up to load them again)`;
 }
 
 function updatePending() {
@@ -118,13 +197,25 @@ function scrollToEnd() {
 function setFollow(on) {
   view.follow = on;
   view.unseen = 0;
+  el.jump.dataset.count = 0;
   el.jump.textContent = "↓ Jump to end";
   show(el.jump, !on);
 }
 
+/** End: the live end, following; the window is loaded again when it stopped short of it. */
 export function jumpToEnd() {
-  setFollow(true);
-  scrollToEnd();
+  if (view.attached) {
+    setFollow(true);
+    scrollToEnd();
+  } else {
+    reloadEnd();
+  }
+}
+
+/** Home: the first line of the file. */
+export function jumpToStart() {
+  setFollow(false);
+  openAt({ from: 0 });
 }
 
 export function togglePause() {
@@ -144,8 +235,11 @@ function setPaused(on) {
 }
 
 function clearView() {
+  resetWindow();
   emptyLog();
   view.dropped = 0;
+  view.attached = true;
+  view.tailNext = null;
   updateDropped();
   updateFilterCount();
   jumpToEnd();
@@ -160,17 +254,49 @@ function setCap(value) {
   view.cap = Math.min(MAX_CAP, Math.max(MIN_CAP, n));
   el.cap.value = view.cap;
   store.set("cap", view.cap);
-  view.dropped += dropFirst(view.rows.length - view.cap);
+  if (view.follow) view.dropped += dropFirst(view.rows.length - view.cap);
+  else trim();
   if (view.queue.length > view.cap) trimQueue(view.queue.length - view.cap);
   updateDropped();
   updateFilterCount();
 }
 
+/** A click in a line's number gutter puts `#L<number>` into the address and marks the line. */
+function onLogClick(e) {
+  if (!el.log.classList.contains("numbers")) return;
+  const node = e.target instanceof Element ? e.target.closest(".line") : null;
+  if (!node) return;
+  const gutter = parseFloat(getComputedStyle(node).paddingLeft) + parseFloat(getComputedStyle(node, "::before").width || "0");
+  if (e.clientX - node.getBoundingClientRect().left > gutter) return;
+  const i = view.rows.findIndex((r) => r.node === node);
+  const n = view.rows[i]?.number;
+  if (!n) return;
+  history.replaceState(history.state, "", `#L${n}`);
+  setTarget(i);
+}
+
+function onLogScroll() {
+  const atEnd = el.log.scrollHeight - el.log.scrollTop - el.log.clientHeight <= END_SLACK;
+  const follow = atEnd && view.attached;
+  if (follow !== view.follow) setFollow(follow);
+  onScroll();
+  updatePosition();
+}
+
+/** At the top already, a wheel turn or key press upward still loads older lines. */
+function pushUp() {
+  if (el.log.scrollTop <= 0 && !view.follow) loadBefore();
+  else if (el.log.scrollTop <= 0 && el.log.scrollHeight <= el.log.clientHeight) {
+    setFollow(false);
+    loadBefore();
+  }
+}
+
 export function setupViewer() {
   view.cap = readCap();
   el.cap.value = view.cap;
-  for (const [box, cls] of [[el.wrap, "wrap"], [el.numbers, "numbers"], [el.times, "times"]]) {
-    box.checked = store.get(cls, "0") === "1";
+  for (const [box, cls, on] of [[el.wrap, "wrap", "0"], [el.numbers, "numbers", "1"], [el.times, "times", "0"]]) {
+    box.checked = store.get(cls, on) === "1";
     el.log.classList.toggle(cls, box.checked);
     box.addEventListener("change", () => {
       el.log.classList.toggle(cls, box.checked);
@@ -180,6 +306,22 @@ export function setupViewer() {
   }
   setAfterSlice(() => {
     if (view.follow) scrollToEnd();
+  });
+  setHooks({
+    changed: updatePosition,
+    detached() {
+      setFollow(false);
+      const lines = view.queue.filter((i) => i.kind === "line").length;
+      view.queue = [];
+      if (lines) countUnseen(lines);
+    },
+    attached(held, jump) {
+      for (const item of held) enqueue(item);
+      if (jump) {
+        setFollow(true);
+        scrollToEnd();
+      }
+    },
   });
   el.filter.addEventListener("input", () => {
     clearTimeout(filterTimer);
@@ -196,10 +338,14 @@ export function setupViewer() {
   el.jump.addEventListener("click", jumpToEnd);
   el.cap.addEventListener("change", () => setCap(el.cap.value));
   el.status.addEventListener("click", () => reconnectNow(true));
-  el.log.addEventListener("scroll", () => {
-    const atEnd = el.log.scrollHeight - el.log.scrollTop - el.log.clientHeight <= END_SLACK;
-    if (atEnd !== view.follow) setFollow(atEnd);
+  el.log.addEventListener("scroll", onLogScroll, { passive: true });
+  el.log.addEventListener("click", onLogClick);
+  el.log.addEventListener("wheel", (e) => {
+    if (e.deltaY < 0) pushUp();
   }, { passive: true });
+  el.log.addEventListener("keydown", (e) => {
+    if (e.key === "PageUp" || e.key === "ArrowUp") pushUp();
+  });
   new ResizeObserver(() => {
     if (view.follow) scrollToEnd();
   }).observe(el.log);
@@ -207,4 +353,9 @@ export function setupViewer() {
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) reconnectNow();
   });
+  window.addEventListener("hashchange", () => {
+    const n = hashLine();
+    if (n !== null && view.path) goToLine(n);
+  });
+  setupPosition({ openAt, goToLine, rowIndexAt, jumpToEnd });
 }

@@ -1,0 +1,341 @@
+// The loaded window onto the file, beyond what the live stream brought: loading older lines
+// when the reader scrolls up (to line 1), newer ones when the window stops short of the live
+// end, opening the window anywhere (first line, a line number, a time, a byte offset), going
+// back to the live end, and keeping the rows bounded by dropping those far from the view.
+// Rows from the stream learn their offsets, numbers and times from the lines API here too.
+
+import { fetchLines, HttpError } from "../api.js";
+import { el, showError } from "../dom.js";
+import { view } from "./state.js";
+import {
+  makeRow, appendRows, prependRows, dropFirst, dropFrom, emptyLog, setEdge, numberAround,
+  setOffset, setNumber, setTime, centerRow, setTarget,
+} from "./rows.js";
+import { filterRow, updateFilterCount } from "./filter.js";
+
+/** Changes when the window is replaced: answers for an older window are ignored. */
+let gen = 0;
+let busy = false;
+/** The banner shows an error of ours (a refused jump), cleared by the next success. */
+let ownError = false;
+
+/**
+ * How the viewer hears of changes: `changed()`; `detached()`: the view left the end (the window
+ * may stop short of it); `attached(heldItems)`: the window reaches the live end again.
+ */
+const hooks = { changed() {}, detached() {}, attached() {} };
+
+export function setHooks(h) {
+  Object.assign(hooks, h);
+}
+
+/** Lines per load: a quarter of the cap, so that loading never drops what is in view. */
+export function pageSize() {
+  return Math.max(20, Math.min(2000, Math.floor(view.cap / 4)));
+}
+
+/** Forgets loads under way (a new file, or a new window). */
+export function resetWindow() {
+  gen++;
+  busy = false;
+}
+
+function learn(answer) {
+  view.size = Math.max(answer.size, view.liveOffset ?? 0);
+  if (typeof answer.total === "number") view.total = answer.total;
+  view.indexed = !!answer.indexed;
+}
+
+/** Rows for the answer's lines that `keep` accepts. */
+function rowsOf(answer, keep) {
+  const rows = [];
+  for (const l of answer.lines) {
+    if (!keep(l)) continue;
+    const row = makeRow({ kind: "line", html: l.text, offset: l.offset, number: l.number ?? null, time: l.time ?? null });
+    if (view.matcher) filterRow(row);
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** Lines the live stream has not sent yet are left to it (and a last line still being written). */
+function beforeLive(answer) {
+  const live = view.liveOffset;
+  const last = answer.lines[answer.lines.length - 1];
+  return (l) => (live === null || l.offset < live) && !(answer.partial && l === last);
+}
+
+/** Numbers the run of lines around row `i` from its own number, if it has one. */
+function propagate(i) {
+  const row = view.rows[i];
+  if (!row?.line || row.number === null) return;
+  const next = numberAround(i, row.number);
+  if (next !== null && view.attached) view.liveNumber = next;
+}
+
+function report(err) {
+  if (err instanceof HttpError && err.status === 400) {
+    showError(err.reason || err.message);
+    ownError = true;
+  } else {
+    showError(err instanceof HttpError ? err.message : `cannot reach the server (${err.message})`);
+    ownError = true;
+  }
+}
+
+function succeeded() {
+  if (ownError) showError(null);
+  ownError = false;
+}
+
+/** The edge above the first row: line 1, or more to load. */
+export function updateEdge() {
+  const first = view.rows[0];
+  if (!first || !first.line) return setEdge("");
+  if (first.offset === 0) return setEdge("start of file", "start");
+  setEdge(busy ? "loading older lines…" : "older lines: scroll up to load", "more");
+}
+
+/**
+ * Gives offsets, numbers and times to the stream's rows around row `i` (the stream tells the
+ * offset of the first line of each batch only). Resolves to false when it could not.
+ */
+export async function enrich(i) {
+  const rows = view.rows;
+  let p = i;
+  while (p >= 0 && rows[p].line && rows[p].offset === null) p--;
+  const g = gen;
+  if (p >= 0 && rows[p].line) {
+    const from = rows[p];
+    const a = await fetchLines(view.path, { from: from.offset }, Math.min(10000, i - p + 64));
+    if (g !== gen) return false;
+    learn(a);
+    let j = view.rows.indexOf(from);
+    if (j < 0 || a.lines[0]?.offset !== from.offset) return false;
+    for (const l of a.lines) {
+      const row = view.rows[j++];
+      if (!row?.line || (row.offset !== null && row.offset !== l.offset)) break;
+      fill(row, l);
+    }
+    propagate(view.rows.indexOf(from));
+    return true;
+  }
+  // No known offset before it: count back from the first row with one.
+  let k = i;
+  while (k < rows.length && rows[k].line && rows[k].offset === null) k++;
+  if (k >= rows.length || !rows[k].line) return false;
+  const to = rows[k];
+  const a = await fetchLines(view.path, { before: to.offset }, Math.min(10000, k - p - 1));
+  if (g !== gen) return false;
+  learn(a);
+  let j = view.rows.indexOf(to) - 1;
+  for (let n = a.lines.length - 1; n >= 0 && j >= 0; n--, j--) {
+    const row = view.rows[j];
+    if (!row.line || row.offset !== null) break;
+    fill(row, a.lines[n]);
+  }
+  propagate(view.rows.indexOf(to));
+  return true;
+}
+
+function fill(row, l) {
+  if (row.offset === null) setOffset(row, l.offset);
+  if (row.number === null && typeof l.number === "number") setNumber(row, l.number);
+  if (row.time === null && typeof l.time === "number") setTime(row, l.time);
+}
+
+/** Loads the lines before the first row (more of them when the reader is at the very top). */
+export async function loadBefore() {
+  if (busy || !view.rows.length || !view.rows[0].line) return;
+  const g = gen;
+  busy = true;
+  let added = 0;
+  try {
+    if (view.rows[0].offset === null && !(await enrich(0))) return;
+    if (g !== gen) return;
+    const first = view.rows[0];
+    if (first.offset === 0) return;
+    updateEdge();
+    const n = el.log.scrollTop < el.log.clientHeight ? pageSize() : Math.ceil(pageSize() / 2);
+    const a = await fetchLines(view.path, { before: first.offset }, n);
+    if (g !== gen || view.rows[0] !== first) return;
+    learn(a);
+    const rows = rowsOf(a, (l) => l.offset < first.offset);
+    prependRows(rows);
+    added = rows.length;
+    view.dropped = Math.max(0, view.dropped - added);
+    propagate(rows.length - 1);
+    propagate(rows.length);
+    trimBottom();
+    succeeded();
+  } catch (err) {
+    if (g === gen) report(err);
+  } finally {
+    if (g === gen) {
+      busy = false;
+      updateEdge();
+      updateFilterCount();
+      hooks.changed();
+      // The reader may still be at the top (dragging the scroll bar): go on.
+      if (added) requestAnimationFrame(onScroll);
+    }
+  }
+}
+
+/** Loads the lines after the last row while the window stops short of the live end. */
+export async function loadAfter() {
+  if (busy || view.attached || view.tailNext === null) return;
+  const g = gen;
+  const from = view.tailNext;
+  busy = true;
+  let added = 0;
+  try {
+    const a = await fetchLines(view.path, { from }, pageSize());
+    if (g !== gen || view.tailNext !== from) return;
+    learn(a);
+    const rows = rowsOf(a, beforeLive(a));
+    appendRows(rows);
+    added = rows.length;
+    propagate(view.rows.length - rows.length);
+    propagate(view.rows.length - rows.length - 1);
+    afterTail(a, rows);
+    dropFirst(view.rows.length - view.cap, true);
+    succeeded();
+  } catch (err) {
+    if (g === gen) report(err);
+  } finally {
+    if (g === gen) {
+      busy = false;
+      updateEdge();
+      updateFilterCount();
+      hooks.changed();
+      if (added) requestAnimationFrame(onScroll);
+    }
+  }
+}
+
+/** After rows from an answer were added at the end: where the window stops, or that it is attached. */
+function afterTail(a, rows) {
+  // The rows kept are the answer's first lines: the others are left to the stream.
+  const next = rows.length < a.lines.length ? a.lines[rows.length].offset : a.next;
+  if (view.liveOffset !== null && next >= view.liveOffset) {
+    view.tailNext = null;
+    if (!view.attached) {
+      view.attached = true;
+      hooks.attached([]);
+    }
+  } else {
+    view.tailNext = next;
+    if (view.attached) {
+      view.attached = false;
+      hooks.detached();
+    }
+  }
+}
+
+/** Keeps at most `cap` rows by dropping the last ones (the window then stops short of the end). */
+function trimBottom() {
+  const rows = view.rows;
+  let c = view.cap;
+  if (rows.length <= c) return;
+  while (c < rows.length && !(rows[c].line && rows[c].offset !== null)) c++;
+  if (c >= rows.length) return;
+  view.tailNext = rows[c].offset;
+  dropFrom(c);
+  if (view.attached) {
+    view.attached = false;
+    hooks.detached();
+  }
+}
+
+/** Drops rows past the cap on the side away from the reader. */
+export function trim() {
+  if (view.rows.length <= view.cap) return;
+  const { scrollTop, scrollHeight, clientHeight } = el.log;
+  if (scrollTop + clientHeight / 2 < scrollHeight / 2) trimBottom();
+  else dropFirst(view.rows.length - view.cap, true);
+}
+
+/**
+ * Replaces the window with the lines at `anchor` (`{from}`, `{line}`, `{time}`); `target`:
+ * the line number to mark and put in the middle, else the first line goes to the top.
+ * Resolves to true once shown; a refusal shows its reason in the banner.
+ */
+export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target = null } = {}) {
+  const g = ++gen;
+  busy = true;
+  try {
+    const a = await fetchLines(view.path, anchor, lines);
+    if (g !== gen) return false;
+    learn(a);
+    emptyLog();
+    const rows = rowsOf(a, beforeLive(a));
+    appendRows(rows);
+    if (rows.length && rows[0].number === null && anchor.line) setNumber(rows[0], anchor.line);
+    propagate(0);
+    afterTail(a, rows);
+    hooks.detached();
+    const i = target === null ? -1 : view.rows.findIndex((r) => r.number === target);
+    setTarget(i);
+    if (i >= 0) centerRow(i);
+    else el.log.scrollTop = 0;
+    succeeded();
+    return true;
+  } catch (err) {
+    if (g === gen) report(err);
+    return false;
+  } finally {
+    if (g === gen) {
+      busy = false;
+      updateEdge();
+      updateFilterCount();
+      hooks.changed();
+    }
+  }
+}
+
+/**
+ * Back to the live end when the window stopped short of it: the last lines before the
+ * stream's position, then what the stream sent meanwhile (held by the viewer).
+ */
+export async function reloadEnd() {
+  const g = ++gen;
+  busy = true;
+  view.holding = [];
+  const live = view.liveOffset ?? view.size;
+  try {
+    const a = await fetchLines(view.path, { before: live }, pageSize());
+    if (g !== gen) return;
+    learn(a);
+    emptyLog();
+    appendRows(rowsOf(a, (l) => l.offset < live));
+    propagate(view.rows.length - 1);
+    view.tailNext = null;
+    view.attached = true;
+    const held = view.holding;
+    view.holding = null;
+    hooks.attached(held, true);
+    succeeded();
+  } catch (err) {
+    if (g === gen) {
+      view.holding = null;
+      report(err);
+    }
+  } finally {
+    if (g === gen) {
+      busy = false;
+      updateEdge();
+      updateFilterCount();
+      hooks.changed();
+    }
+  }
+}
+
+/** Loads more when the reader nears the top, or the bottom of a window short of the end. */
+export function onScroll() {
+  const log = el.log;
+  if (view.follow || !view.rows.length) return;
+  const margin = 2 * log.clientHeight;
+  if (log.scrollTop < margin) loadBefore();
+  else if (!view.attached && log.scrollHeight - log.scrollTop - log.clientHeight < margin) loadAfter();
+}
