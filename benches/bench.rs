@@ -1,5 +1,5 @@
 //! `make bench`: starts the release binary on loopback and measures the scenarios of the
-//! performance issues (A–I), printing a table with the machine, date and version.
+//! performance issues (A–J), printing a table with the machine, date and version.
 //!
 //! Every scenario is bounded in time and count, uses a temp directory it removes, and reports
 //! medians of repeated runs where it repeats. Set `BENCH_ONLY=A,C` to run a subset. A
@@ -7,6 +7,8 @@
 
 #[path = "scenarios/hostile.rs"]
 mod hostile;
+#[path = "scenarios/jumps.rs"]
+mod jumps;
 #[path = "scenarios/render.rs"]
 mod render;
 #[path = "scenarios/whole.rs"]
@@ -37,7 +39,7 @@ fn main() {
     let work = work.canonicalize().unwrap();
     println!("{}", machine());
     println!("| scenario | result |\n|---|---|");
-    let scenarios: [(&str, Scenario); 9] = [
+    let scenarios: [(&str, Scenario); 10] = [
         ("A", scenario_a),
         ("B", scenario_b),
         ("C", scenario_c),
@@ -47,6 +49,7 @@ fn main() {
         ("G", hostile::scenario_g),
         ("H", render::scenario_h),
         ("I", whole::scenario_i),
+        ("J", jumps::scenario_j),
     ];
     for (name, run) in scenarios {
         if wanted(name) {
@@ -267,7 +270,8 @@ fn scenario_a(work: &Path) -> String {
 fn big_file() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
     fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("big.log");
+    // v2: stamps that advance 10 ms a line (about 28 hours), for time jumps.
+    let path = dir.join("big-v2.log");
     let want = 1u64 << 30;
     if fs::metadata(&path).map(|m| m.len()).unwrap_or(0) >= want {
         return path;
@@ -276,9 +280,16 @@ fn big_file() -> PathBuf {
     let mut written = 0u64;
     let mut i = 0u64;
     while written < want {
+        let ms = i * 10;
+        let (day, h, m, sec) = (
+            25 + ms / 86_400_000,
+            ms / 3_600_000 % 24,
+            ms / 60_000 % 60,
+            ms / 1000 % 60,
+        );
         let line = format!(
-            "2026-11-25T12:00:00.{:06}Z INFO app[{}]: request id={i:012} status=200 path=/api/v1/items bytes={}\n",
-            i % 1_000_000,
+            "2026-11-{day}T{h:02}:{m:02}:{sec:02}.{:03}Z INFO app[{}]: request id={i:012} status=200 path=/api/v1/items bytes={}\n",
+            ms % 1000,
             i % 97,
             i % 4096
         );

@@ -53,7 +53,7 @@ fn windows(srv: &Server, file: &Path, len: u64) -> f64 {
 }
 
 /// The body of a GET.
-fn get(addr: std::net::SocketAddr, target: &str) -> String {
+pub fn get(addr: std::net::SocketAddr, target: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
     write!(s, "GET {target} HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
     let mut out = String::new();
