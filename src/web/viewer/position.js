@@ -159,7 +159,7 @@ async function submitGoto(e) {
   } catch (err) {
     return showError(err.message);
   }
-  actions.openAt({ time }, { target: null });
+  actions.openAt({ time }, { target: "first" });
 }
 
 /** `a`: the viewer's moves (`openAt`, `goToLine`, `jumpToEnd`) and `rowIndexAt`. */

@@ -258,7 +258,8 @@ export function trim() {
 
 /**
  * Replaces the window with the lines at `anchor` (`{from}`, `{line}`, `{time}`); `target`:
- * the line number to mark and put in the middle, else the first line goes to the top.
+ * the line number to mark and put in the middle ("first": the first line of the answer),
+ * else the first line goes to the top.
  * Resolves to true once shown; a refusal shows its reason in the banner.
  */
 export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target = null } = {}) {
@@ -275,7 +276,17 @@ export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target
     propagate(0);
     afterTail(a, rows);
     hooks.detached();
-    const i = target === null ? -1 : view.rows.findIndex((r) => r.number === target);
+    let i = target === null ? -1 : target === "first" ? 0 : view.rows.findIndex((r) => r.number === target);
+    if (i === 0 && rows.length && rows[0].offset > 0) {
+      // Some lines before the one asked for, so that it can sit in the middle.
+      const b = await fetchLines(view.path, { before: rows[0].offset }, 100);
+      if (g !== gen) return false;
+      const older = rowsOf(b, (l) => l.offset < rows[0].offset);
+      prependRows(older);
+      propagate(older.length);
+      propagate(older.length - 1);
+      i = older.length;
+    }
     setTarget(i);
     if (i >= 0) centerRow(i);
     else el.log.scrollTop = 0;

@@ -1,0 +1,206 @@
+// The viewer as a window onto the whole file: scrolling back to line 1 while lines arrive,
+// `#L` links, going to a time, new lines counted away from the end, the download link, and a
+// missing file's page that waits for the file.
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { scenario, waitFor, waitLive, lineTexts, encodePath } from "./helpers.mjs";
+
+function viewerUrl(server, file) {
+  return server.url.replace(/\/$/, "") + encodePath(file);
+}
+
+/** `line 1` … `line n`, one per line. */
+function numberedFile(fx, name, n) {
+  const lines = new Array(n);
+  for (let i = 0; i < n; i++) lines[i] = `line ${i + 1}`;
+  return fx.write(name, lines.join("\n") + "\n");
+}
+
+/** The rows in the view: their text's number, their data-n and data-offset. */
+function rowFacts(page) {
+  return page.$$eval("#log .line", (els) =>
+    els.map((e) => ({ k: Number(/^line (\d+)$/.exec(e.textContent)?.[1]), n: e.dataset.n, offset: e.dataset.offset })),
+  );
+}
+
+/** Every row is the line after the one before it; numbers and offsets agree with that. */
+function assertContiguous(rows, what) {
+  assert.ok(rows.length > 0, `${what}: rows`);
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    assert.ok(Number.isInteger(r.k), `${what}: row ${i} is a numbered line`);
+    if (i > 0) assert.equal(r.k, rows[i - 1].k + 1, `${what}: row ${i} follows row ${i - 1}`);
+    if (r.n) assert.equal(Number(r.n), r.k, `${what}: row ${i} shows the file's line number`);
+  }
+  const offsets = rows.map((r) => r.offset).filter((o) => o !== undefined).map(Number);
+  for (let i = 1; i < offsets.length; i++) assert.ok(offsets[i] > offsets[i - 1], `${what}: offsets increase`);
+}
+
+/** The row in the middle of the view, and whether a row is within the view. */
+const inView = (sel) => {
+  const log = document.getElementById("log").getBoundingClientRect();
+  const r = document.querySelector(sel)?.getBoundingClientRect();
+  return !!r && r.top >= log.top && r.bottom <= log.bottom;
+};
+
+scenario("scrolling up reaches line 1 of a 200,000-line file while lines arrive; End comes back", async (fx) => {
+  const total = 200000;
+  const file = numberedFile(fx, "long.log", total);
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  await waitFor(page, "the last line", (t) => document.querySelector("#log > :last-child > :last-child")?.textContent === t, `line ${total}`);
+
+  let written = total;
+  const writer = setInterval(() => {
+    const more = [];
+    for (let i = 0; i < 20; i++) more.push(`line ${++written}`);
+    fs.appendFileSync(file, more.join("\n") + "\n");
+  }, 100);
+  try {
+    // Like dragging the scroll bar to the top, again and again.
+    const start = Date.now();
+    for (;;) {
+      const first = await page.evaluate(() => {
+        const log = document.getElementById("log");
+        log.scrollTop = 0;
+        return document.querySelector("#log .line")?.dataset.offset;
+      });
+      if (first === "0") break;
+      assert.ok(Date.now() - start < 60000, "line 1 reached within a minute");
+      await waitFor(page, "older lines", (f) => document.querySelector("#log .line")?.dataset.offset !== f, first);
+    }
+    await waitFor(page, "the start-of-file edge", () => /start of file/.test(document.querySelector("#log .edge")?.textContent));
+    const rows = await rowFacts(page);
+    assert.equal(rows[0].k, 1, "the first row is line 1");
+    assert.equal(rows[0].offset, "0");
+    assertContiguous(rows, "at the start");
+    assert.ok(rows.length <= 10000 + 2000, `${rows.length} rows: bounded by the cap`);
+    // Lines went on arriving: counted, not shown.
+    await waitFor(page, "new lines counted", () => Number(document.getElementById("jump").dataset.count) > 0);
+    assert.match(await page.textContent("#jump"), /[\d,]+ new lines/);
+  } finally {
+    clearInterval(writer);
+  }
+
+  // End: back to the live end, with every line up to the last one written.
+  await page.locator("#log").focus();
+  await page.keyboard.press("End");
+  const last = `line ${written}`;
+  await waitFor(page, "the last written line", (t) => document.querySelector("#log > :last-child > :last-child")?.textContent === t, last);
+  await waitFor(page, "following", () => document.getElementById("jump").hidden);
+  assertContiguous(await rowFacts(page), "at the end");
+  fs.appendFileSync(file, `line ${written + 1}\n`);
+  await waitFor(page, "a live line", (t) => document.querySelector("#log > :last-child > :last-child")?.textContent === t, `line ${written + 1}`);
+}, { timeout: 120000 });
+
+scenario("#L links: opening one shows that line marked in the middle; clicking a number sets one", async (fx) => {
+  const file = numberedFile(fx, "linked.log", 200000);
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file) + "#L150000");
+  await waitFor(page, "the marked line", () => document.querySelector("#log .line.target")?.textContent === "line 150000");
+  assert.ok(await page.evaluate(inView, "#log .line.target"), "the marked line is in view");
+  assert.equal(await page.getAttribute("#log .line.target", "data-n"), "150000");
+  assertContiguous(await rowFacts(page), "around line 150000");
+  await waitLive(page);
+  assert.ok(await page.isVisible("#jump"), "away from the end");
+  assert.equal(await page.textContent("#log .line.target"), "line 150000", "the live history did not replace the window");
+
+  // A click on another line's number links to it.
+  const box = await page.locator("#log .line", { hasText: /^line 150003$/ }).boundingBox();
+  await page.mouse.click(box.x + 12, box.y + box.height / 2);
+  await waitFor(page, "the new address", () => location.hash === "#L150003");
+  assert.equal(await page.textContent("#log .line.target"), "line 150003");
+
+  // The position bar says where the view is.
+  await waitFor(page, "the position", () => /line 150,0\d\d/.test(document.getElementById("pos-text").textContent));
+});
+
+scenario("go to a time: HH:MM takes the date of the lines; a file without times says so", async (fx) => {
+  const day = Date.UTC(2026, 10, 28);
+  const lines = [];
+  for (let i = 0; i < 1800; i++) lines.push(`${new Date(day + i * 10000).toISOString().slice(0, 19)}Z event ${i}`);
+  const file = fx.write("stamped.log", lines.join("\n") + "\n");
+  fx.write("plain.log", "no time here\nnor here\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+
+  await page.fill("#goto-input", "02:30");
+  await page.press("#goto-input", "Enter");
+  await waitFor(page, "the line at 02:30", () => document.querySelector("#log .line.target")?.textContent.startsWith("2026-11-28T02:30:00Z event 900"));
+  assert.ok(await page.evaluate(inView, "#log .line.target"), "in view");
+  await waitFor(page, "its time in the position bar", () => /2026-11-28 02:\d\d:\d\d/.test(document.getElementById("pos-text").textContent));
+
+  await page.fill("#goto-input", "2026-11-28 04:00:05");
+  await page.press("#goto-input", "Enter");
+  await waitFor(page, "the line at 04:00:10", () => document.querySelector("#log .line.target")?.textContent === "2026-11-28T04:00:10Z event 1441");
+
+  await page.goto(viewerUrl(server, fx.root + "/plain.log"));
+  await waitLive(page);
+  await page.fill("#goto-input", "2026-11-28 04:00");
+  await page.press("#goto-input", "Enter");
+  await waitFor(page, "the refusal", () => !document.getElementById("error").hidden);
+  assert.match(await page.textContent("#error"), /time/i);
+});
+
+scenario("away from the end new lines are counted; End shows them and follows", async (fx) => {
+  const file = numberedFile(fx, "counted.log", 50000);
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  await page.locator("#log").focus();
+  await page.keyboard.press("Home");
+  await waitFor(page, "line 1", () => document.querySelector("#log .line")?.textContent === "line 1" && !document.getElementById("jump").hidden);
+
+  const more = Array.from({ length: 1234 }, (_, i) => `line ${50001 + i}`);
+  fs.appendFileSync(file, more.join("\n") + "\n");
+  await waitFor(page, "the count", () => /\b1,234 new lines\b/.test(document.getElementById("jump").textContent));
+  assert.equal((await lineTexts(page))[0], "line 1", "the view did not move");
+
+  await page.click("#jump");
+  await waitFor(page, "the last line", () => document.querySelector("#log > :last-child > :last-child")?.textContent === "line 51234");
+  await waitFor(page, "following", () => document.getElementById("jump").hidden);
+  assertContiguous(await rowFacts(page), "at the end");
+  fs.appendFileSync(file, "line 51235\n");
+  await waitFor(page, "a live line", () => document.querySelector("#log > :last-child > :last-child")?.textContent === "line 51235");
+});
+
+scenario("the download link gives the file's bytes", async (fx) => {
+  const content = Buffer.concat([Buffer.from("first ünïcode line\n\x1b[31mred\x1b[0m\n"), Buffer.from([0xff, 0xfe, 0x0a])]);
+  const file = fx.write("dir with space/down load.log", content);
+  const server = await fx.server({ args: ["--base-path", "/pre"] });
+  const page = await fx.page();
+  await page.goto(server.url.replace(/\/$/, "") + "/pre" + encodePath(file));
+  await waitLive(page);
+  const href = await page.getAttribute("#download", "href");
+  assert.equal(href, "/pre/_logview/raw" + encodePath(file));
+  const bytes = await page.evaluate(async (href) => Array.from(new Uint8Array(await (await fetch(href)).arrayBuffer())), href);
+  assert.deepEqual(Buffer.from(bytes), content);
+});
+
+scenario("a missing file's page says so, then shows the file once it appears", async (fx) => {
+  const file = fx.root + "/later.log";
+  const server = await fx.server();
+  const page = await fx.page();
+  const res = await page.goto(viewerUrl(server, file));
+  assert.equal(res.status(), 404);
+  if (!/text\/html/.test(res.headers()["content-type"] || "")) {
+    console.log("# skipped: this server answers a missing file with plain text, not the page");
+    return;
+  }
+  await waitFor(page, "the banner", () => /404 .*no such file/.test(document.getElementById("error").textContent));
+  assert.ok(await page.isVisible("#up"), "the way up is shown");
+  await waitFor(page, "waiting", () => /waiting for the file/.test(document.getElementById("status").textContent));
+  fs.writeFileSync(file, "it is here\n");
+  await waitLive(page);
+  await waitFor(page, "the line", () => document.querySelector("#log .line")?.textContent === "it is here");
+  assert.ok(!(await page.isVisible("#error")), "the banner went");
+  fs.appendFileSync(file, "and live\n");
+  await waitFor(page, "a live line", () => document.querySelectorAll("#log .line").length === 2);
+});
