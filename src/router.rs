@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use log::{debug, info};
 use url::{Host, Url};
 
-use crate::api::raw;
 use crate::api::{lines, list, status};
+use crate::api::{raw, search};
 use crate::assets;
 use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
@@ -22,6 +22,8 @@ use crate::stream::{self, Upgrade, WRITE_TIMEOUT};
 
 /// Where the page's own files and API live; never a log path.
 const PREFIX: &str = "/_logview/";
+/// Searches, answered as a stream.
+const SEARCH: &str = "/_logview/api/search";
 /// Downloads: the file's absolute path follows.
 const RAW: &str = "/_logview/raw";
 
@@ -35,6 +37,8 @@ enum Route {
     Upgrade(Box<Upgrade>, Slot),
     /// A file to send as it is (`/_logview/raw/<path>`), decoded but not yet checked.
     Download(PathBuf),
+    /// A whole-file search, streamed as it runs.
+    Search,
 }
 
 /// Serves one request whose head has arrived; `slot` is its place among the request threads.
@@ -68,6 +72,13 @@ pub fn serve(slot: Slot, arrival: Arrival) {
                 refuse(&mut stream, &client.who, &req.path, &r);
             }
         }
+        Ok(Route::Search) => {
+            let peer = stream.try_clone();
+            let gone = || peer.as_ref().map_or(true, left);
+            if let Err(r) = search::serve(&shared, &req, &mut stream, &gone) {
+                refuse(&mut stream, &client.who, &req.path, &r);
+            }
+        }
         Err(Refusal::Gone) => info!("{} left before its answer to {:?}", client.who, req.path),
         Err(r) => refuse(&mut stream, &client.who, &req.path, &r),
     }
@@ -85,16 +96,21 @@ struct Asker<'a> {
 impl Asker<'_> {
     /// True once the client has closed its side (checked during long preparations).
     fn gone(&self) -> bool {
-        let mut byte = [0u8; 1];
-        if self.stream.set_nonblocking(true).is_err() {
-            return true;
-        }
-        let gone = match self.stream.peek(&mut byte) {
-            Ok(n) => n == 0,
-            Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
-        };
-        gone || self.stream.set_nonblocking(false).is_err()
+        left(self.stream)
     }
+}
+
+/// True once the client of `stream` has closed its side.
+fn left(stream: &TcpStream) -> bool {
+    let mut byte = [0u8; 1];
+    if stream.set_nonblocking(true).is_err() {
+        return true;
+    }
+    let gone = match stream.peek(&mut byte) {
+        Ok(n) => n == 0,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    };
+    gone || stream.set_nonblocking(false).is_err()
 }
 
 /// Who is asking: the address used for rate limits, and how logs name it.
@@ -154,6 +170,9 @@ fn route(asker: &Asker, req: &Request) -> Result<Route, Refusal> {
     }
     if req.header_has("upgrade", "websocket") {
         return upgrade(asker, req, path).map(|(u, place)| Route::Upgrade(Box::new(u), place));
+    }
+    if path == SEARCH {
+        return Ok(Route::Search);
     }
     if let Some(name) = path.strip_prefix(PREFIX) {
         return internal(shared, req, name).map(Route::Respond);

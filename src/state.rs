@@ -4,8 +4,9 @@
 //! Guarantees: a place is taken only while fewer than its limit are taken, and given back
 //! exactly once, when its [`Slot`] is dropped.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
 
 use crate::config::Config;
 use tz::TimeZone;
@@ -24,6 +25,8 @@ pub struct Shared {
     pub indexes: Indexes,
     /// The server's zone, for stamps that carry none (`None`: read as UTC).
     pub zone: Option<TimeZone>,
+    /// Whole-file scans (searches) running at once.
+    pub scans: Scans,
     clients: AtomicUsize,
     connections: AtomicUsize,
 }
@@ -36,6 +39,7 @@ impl Shared {
             watches: Arc::new(Watches::default()),
             indexes: Indexes::default(),
             zone: Clock::local_zone(),
+            scans: Scans::new(std::thread::available_parallelism().map_or(1, |n| n.get())),
             clients: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
         }
@@ -90,5 +94,49 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         (self.counter)(&self.shared).fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Whole-file scans running at once: at most one per core, so scans never starve the
+/// followers; more wait their turn.
+pub struct Scans {
+    running: Mutex<usize>,
+    freed: Condvar,
+    limit: usize,
+}
+
+/// A running scan's place, given back when dropped.
+pub struct ScanPlace<'a> {
+    scans: &'a Scans,
+}
+
+impl Scans {
+    pub fn new(limit: usize) -> Scans {
+        Scans {
+            running: Mutex::new(0),
+            freed: Condvar::new(),
+            limit,
+        }
+    }
+
+    /// A place, waiting at most `limit` for one to be free.
+    pub fn take(&self, limit: Duration) -> Option<ScanPlace<'_>> {
+        let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let (mut running, _) = self
+            .freed
+            .wait_timeout_while(running, limit, |n| *n >= self.limit)
+            .unwrap_or_else(|e| e.into_inner());
+        (*running < self.limit).then(|| {
+            *running += 1;
+            ScanPlace { scans: self }
+        })
+    }
+}
+
+impl Drop for ScanPlace<'_> {
+    fn drop(&mut self) {
+        let mut running = self.scans.running.lock().unwrap_or_else(|e| e.into_inner());
+        *running -= 1;
+        self.scans.freed.notify_one();
     }
 }

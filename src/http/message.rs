@@ -147,7 +147,7 @@ impl Response {
     /// Writes the whole response in one `write_all` (clients then see it at once).
     pub fn write_to(&self, stream: &mut impl Write) -> io::Result<()> {
         let mut bytes = self
-            .head(self.content_type, self.body.len() as u64)
+            .head(self.content_type, Some(self.body.len() as u64))
             .into_bytes();
         bytes.extend_from_slice(&self.body);
         stream.write_all(&bytes)?;
@@ -161,13 +161,21 @@ impl Response {
         content_type: &str,
         len: u64,
     ) -> io::Result<()> {
-        stream.write_all(self.head(content_type, len).as_bytes())?;
+        stream.write_all(self.head(content_type, Some(len)).as_bytes())?;
         stream.flush()
     }
 
-    fn head(&self, content_type: &str, len: u64) -> String {
+    /// Writes only the head of a body of unknown length that the caller streams: it ends when
+    /// the connection closes.
+    pub fn write_stream_head(&self, stream: &mut impl Write) -> io::Result<()> {
+        stream.write_all(self.head(self.content_type, None).as_bytes())?;
+        stream.flush()
+    }
+
+    fn head(&self, content_type: &str, len: Option<u64>) -> String {
+        let length = len.map_or(String::new(), |n| format!("Content-Length: {n}\r\n"));
         let mut head = format!(
-            "HTTP/1.1 {} {}\r\nContent-Type: {content_type}\r\nContent-Length: {len}\r\n\
+            "HTTP/1.1 {} {}\r\nContent-Type: {content_type}\r\n{length}\
              Connection: close\r\nX-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n",
             self.status.0, self.status.1,
         );

@@ -113,6 +113,56 @@ pub fn skip_lines(file: &File, start: u64, n: u64, end: u64) -> io::Result<Optio
     Ok(None)
 }
 
+/// A file read backwards in large blocks, each cut at a line start, so that every line lies
+/// whole in one block: for searching from the newest line to the oldest.
+pub struct Backward<'a> {
+    file: &'a File,
+    /// Where the next (earlier) block ends: a line start.
+    end: u64,
+    block: usize,
+    buf: Vec<u8>,
+}
+
+/// A line longer than this is split between blocks (its start is taken as a line start).
+const MAX_BLOCK: usize = 64 << 20;
+
+impl<'a> Backward<'a> {
+    /// Blocks of about `block` bytes of the lines before `end` (a line start or the end).
+    pub fn new(file: &'a File, end: u64, block: usize) -> Self {
+        Backward {
+            file,
+            end,
+            block,
+            buf: Vec::new(),
+        }
+    }
+
+    /// The next block towards the start of the file: where it starts, and its bytes.
+    pub fn next_block(&mut self) -> io::Result<Option<(u64, &[u8])>> {
+        if self.end == 0 {
+            return Ok(None);
+        }
+        let mut size = self.block;
+        loop {
+            let start = self.end.saturating_sub(size as u64);
+            self.buf.resize((self.end - start) as usize, 0);
+            self.file.read_exact_at(&mut self.buf, start)?;
+            // The bytes before the first `\n` belong to a line that starts earlier.
+            let cut = match memchr::memchr(b'\n', &self.buf) {
+                _ if start == 0 => Some(0),
+                Some(i) => Some(i + 1),
+                None if size >= MAX_BLOCK => Some(0),
+                None => None,
+            };
+            if let Some(cut) = cut.filter(|&c| c < self.buf.len() || start == 0) {
+                self.end = start + cut as u64;
+                return Ok(Some((self.end, &self.buf[cut..])));
+            }
+            size *= 2; // a line longer than the block: read further back
+        }
+    }
+}
+
 /// Lines read forwards a small block at a time, keeping the first `keep` bytes of each: for
 /// probing a file (time search) without reading more than the lines looked at.
 pub struct Forward<'a> {
@@ -383,6 +433,39 @@ mod tests {
             None,
             "end bounds the scan"
         );
+    }
+
+    #[test]
+    fn backward_blocks_hold_whole_lines() {
+        let mut content: Vec<u8> = (0..3000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        content.extend(vec![b'y'; 5000]);
+        content.extend(b"\nlast");
+        let f = file_of(&content, "backward");
+        for block in [1, 7, 100, 4096, 1 << 20] {
+            let mut back = Backward::new(&f, content.len() as u64, block);
+            let mut seen: Vec<u8> = Vec::new();
+            let mut prev = content.len() as u64;
+            while let Some((start, bytes)) = back.next_block().unwrap() {
+                assert_eq!(
+                    start + bytes.len() as u64,
+                    prev,
+                    "contiguous, block {block}"
+                );
+                assert!(
+                    start == 0 || content[start as usize - 1] == b'\n',
+                    "cut at a line start"
+                );
+                let mut joined = bytes.to_vec();
+                joined.extend_from_slice(&seen);
+                seen = joined;
+                prev = start;
+            }
+            assert_eq!(seen, content, "every byte once, block {block}");
+        }
+        let mut back = Backward::new(&f, 0, 100);
+        assert!(back.next_block().unwrap().is_none());
     }
 
     #[test]
