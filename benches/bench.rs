@@ -1,5 +1,5 @@
 //! `make bench`: starts the release binary on loopback and measures the scenarios of the
-//! performance issues (A–J), printing a table with the machine, date and version.
+//! performance issues (A–K), printing a table with the machine, date and version.
 //!
 //! Every scenario is bounded in time and count, uses a temp directory it removes, and reports
 //! medians of repeated runs where it repeats. Set `BENCH_ONLY=A,C` to run a subset. A
@@ -11,6 +11,8 @@ mod hostile;
 mod jumps;
 #[path = "scenarios/render.rs"]
 mod render;
+#[path = "scenarios/search.rs"]
+mod search;
 #[path = "scenarios/whole.rs"]
 mod whole;
 
@@ -39,7 +41,7 @@ fn main() {
     let work = work.canonicalize().unwrap();
     println!("{}", machine());
     println!("| scenario | result |\n|---|---|");
-    let scenarios: [(&str, Scenario); 10] = [
+    let scenarios: [(&str, Scenario); 11] = [
         ("A", scenario_a),
         ("B", scenario_b),
         ("C", scenario_c),
@@ -50,6 +52,7 @@ fn main() {
         ("H", render::scenario_h),
         ("I", whole::scenario_i),
         ("J", jumps::scenario_j),
+        ("K", search::scenario_k),
     ];
     for (name, run) in scenarios {
         if wanted(name) {

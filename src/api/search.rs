@@ -21,8 +21,8 @@ use crate::source::sandbox;
 use crate::state::Shared;
 use crate::text::search::Query;
 
-/// Bytes searched at a time.
-const BLOCK: usize = 1 << 20;
+/// Bytes searched at a time (a block that stays in the L2 cache while it is matched).
+const BLOCK: usize = 256 << 10;
 /// Matches sent when `limit` is not given, and at most.
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 10_000;
