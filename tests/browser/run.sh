@@ -6,6 +6,7 @@
 #   CHROMIUM=/path/to/chromium ...            # another browser (default /usr/bin/chromium)
 #   LOGVIEW_REQUIRE_BROWSER=1 ...             # fail instead of skipping without Chromium
 #   LOGVIEW_SCREENSHOT=1 ...                  # also refresh docs/screenshot.png afterwards
+#   LOGVIEW_MEASURE=1 ...                     # also print the figures of measure.test.mjs (~60 s, 600 MB in /tmp)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
