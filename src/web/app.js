@@ -47,8 +47,14 @@ function navigate(href) {
   route();
 }
 
+/** The address last shown (without its `#L…` part, which the viewer follows by itself). */
+let routed = null;
+
 /** Shows what the current URL names: the roots, a directory or a file. */
 async function route() {
+  const here = location.pathname + location.search;
+  if (here === routed && currentMode() === "viewer") return;
+  routed = here;
   const gen = ++routeGen;
   stopViewer();
   showError(null);

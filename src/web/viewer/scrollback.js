@@ -270,6 +270,8 @@ export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target
     if (g !== gen) return false;
     learn(a);
     emptyLog();
+    // The answer holds every line before the stream's position, queued ones too.
+    view.queue = [];
     const rows = rowsOf(a, beforeLive(a));
     appendRows(rows);
     if (rows.length && rows[0].number === null && anchor.line) setNumber(rows[0], anchor.line);
@@ -319,6 +321,8 @@ export async function reloadEnd() {
     if (g !== gen) return;
     learn(a);
     emptyLog();
+    // The answer holds every line before the stream's position, queued ones too.
+    view.queue = [];
     appendRows(rowsOf(a, (l) => l.offset < live));
     propagate(view.rows.length - 1);
     view.tailNext = null;

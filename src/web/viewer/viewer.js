@@ -311,6 +311,8 @@ export function setupViewer() {
     changed: updatePosition,
     detached() {
       setFollow(false);
+      if (view.attached) return;
+      // Queued lines lie past the window's end now: counted, and loaded again from there.
       const lines = view.queue.filter((i) => i.kind === "line").length;
       view.queue = [];
       if (lines) countUnseen(lines);
