@@ -210,3 +210,51 @@ scenario("a missing file's page says so, then shows the file once it appears", a
   fs.appendFileSync(file, "and live\n");
   await waitFor(page, "a live line", () => document.querySelectorAll("#log .line").length === 2);
 });
+
+scenario("the position bar jumps; Home goes to line 1; scrolling down from there reaches the live end", async (fx) => {
+  const file = numberedFile(fx, "travel.log", 60000);
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  await waitFor(page, "the position at the end", () => /line 59,9\d\d of 60,000 · 100\.0%/.test(document.getElementById("pos-text").textContent));
+
+  // A click in the middle of the bar: about the middle of the file.
+  const bar = await page.locator("#pos-track").boundingBox();
+  await page.mouse.click(bar.x + bar.width / 2, bar.y + bar.height / 2);
+  await waitFor(page, "the middle", () => {
+    const k = Number(/^line (\d+)$/.exec(document.querySelector("#log .line")?.textContent)?.[1]);
+    return k > 25000 && k < 35000;
+  });
+  await waitFor(page, "the position in the middle", () => /line 3\d,\d\d\d of 60,000 · (4|5)\d\.\d%/.test(document.getElementById("pos-text").textContent));
+  assertContiguous(await rowFacts(page), "in the middle");
+
+  // The filter says what it covers.
+  await page.fill("#filter", "/7$/");
+  await waitFor(page, "the filter count", () => /^filter: [\d,]+ of [\d,]+ loaded lines$/.test(document.getElementById("filter-count").textContent));
+  await page.fill("#filter", "");
+
+  await page.locator("#log").focus();
+  await page.keyboard.press("Home");
+  await waitFor(page, "line 1", () => document.querySelector("#log .line")?.textContent === "line 1");
+  assert.match(await page.textContent("#log .edge"), /start of file/);
+
+  // Down, like dragging the scroll bar to the bottom again and again, until it follows.
+  fs.appendFileSync(file, "line 60001\n");
+  const start = Date.now();
+  while (!(await page.isHidden("#jump"))) {
+    assert.ok(Date.now() - start < 60000, "the end reached within a minute");
+    await page.evaluate(() => {
+      const log = document.getElementById("log");
+      log.scrollTop = log.scrollHeight;
+    });
+    await new Promise((r) => setTimeout(r, 50)); // paces the simulated drag, not a wait for the page
+  }
+  const rows = await rowFacts(page);
+  assertContiguous(rows, "at the end");
+  assert.equal(rows[rows.length - 1].k, 60001);
+  assert.ok(rows.length <= 10000 + 2000, `${rows.length} rows: bounded by the cap`);
+  assert.ok(rows[0].k > 1, "the first lines were dropped on the way");
+  fs.appendFileSync(file, "line 60002\n");
+  await waitFor(page, "a live line", () => document.querySelector("#log > :last-child > :last-child")?.textContent === "line 60002");
+}, { timeout: 90000 });
