@@ -258,3 +258,16 @@ scenario("the position bar jumps; Home goes to line 1; scrolling down from there
   fs.appendFileSync(file, "line 60002\n");
   await waitFor(page, "a live line", () => document.querySelector("#log > :last-child > :last-child")?.textContent === "line 60002");
 }, { timeout: 90000 });
+
+scenario("a #L past the end says why and shows the live end", async (fx) => {
+  const file = numberedFile(fx, "short.log", 500);
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file) + "#L900");
+  await waitFor(page, "the refusal", () => /past the end/.test(document.getElementById("error").textContent));
+  await waitFor(page, "the last line", () => document.querySelector("#log > :last-child > :last-child")?.textContent === "line 500");
+  assert.ok(await page.isVisible("#error"), "the reason stays");
+  fs.appendFileSync(file, "line 501\n");
+  await waitFor(page, "a live line", () => document.querySelector("#log > :last-child > :last-child")?.textContent === "line 501");
+  assertContiguous(await rowFacts(page), "the live end");
+});

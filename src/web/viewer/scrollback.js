@@ -309,9 +309,10 @@ export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target
 
 /**
  * Back to the live end when the window stopped short of it: the last lines before the
- * stream's position, then what the stream sent meanwhile (held by the viewer).
+ * stream's position, then what the stream sent meanwhile (held by the viewer). `keepError`:
+ * the banner keeps the refusal that led here.
  */
-export async function reloadEnd() {
+export async function reloadEnd({ keepError = false } = {}) {
   const g = ++gen;
   busy = true;
   view.holding = [];
@@ -330,7 +331,7 @@ export async function reloadEnd() {
     const held = view.holding;
     view.holding = null;
     hooks.attached(held, true);
-    succeeded();
+    if (!keepError) succeeded();
   } catch (err) {
     if (g === gen) {
       view.holding = null;

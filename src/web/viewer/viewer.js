@@ -67,10 +67,13 @@ export function stopViewer() {
 }
 
 /** Opens the window at line `n`, with context, marks it and puts it in the middle. */
-export function goToLine(n) {
+export async function goToLine(n) {
   view.attached = false;
   setFollow(false);
-  return openAt({ line: Math.max(1, n - CONTEXT) }, { lines: 3 * CONTEXT, target: n });
+  const shown = await openAt({ line: Math.max(1, n - CONTEXT) }, { lines: 3 * CONTEXT, target: n });
+  // Refused (past the end, say) with nothing shown yet: the live end instead, under the banner.
+  if (!shown && view.rows.length === 0 && view.path) reloadEnd({ keepError: true });
+  return shown;
 }
 
 /** A missing file being waited for appeared: the banner about it goes. */
