@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use log::{debug, info};
 use url::{Host, Url};
 
-use crate::api::{lines, list, status};
+use crate::api::{lines, list, status, timeline};
 use crate::api::{raw, search};
 use crate::assets;
 use crate::http::refusal::Refusal;
@@ -239,6 +239,7 @@ fn internal(shared: &Shared, req: &Request, name: &str) -> Result<Response, Refu
         "api/list" => Some(list::list(&shared.sandbox, req.param("path").as_deref())?),
         "api/lines" => Some(lines::lines(shared, req)?),
         "api/status" => Some(status::status(shared)),
+        "api/timeline" => Some(timeline::timeline(shared, req)?),
         _ => None,
     };
     if let Some(json) = json {

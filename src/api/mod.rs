@@ -6,3 +6,4 @@ pub mod list;
 pub mod raw;
 pub mod search;
 pub mod status;
+pub mod timeline;

@@ -55,8 +55,7 @@ fn params(req: &Request) -> Result<Params, Refusal> {
             v.parse().ok().filter(|n| *n <= max).ok_or(bad(why))
         })
     };
-    let q = req.param("q").unwrap_or_default();
-    let query = Query::new(&q, flag("regex")?, flag("case")?).map_err(|e| bad(e.reason()))?;
+    let query = query(req)?.ok_or(bad("q is required"))?;
     let before = req
         .param("before")
         .map(|v| v.parse().map_err(|_| bad("before must be a byte offset")))
@@ -77,6 +76,22 @@ fn params(req: &Request) -> Result<Params, Refusal> {
         context: number("context", 0, MAX_CONTEXT, "context must be 0 to 10")?,
         count_only: flag("count")?,
     })
+}
+
+/// The query of `q`, `regex` and `case`, when `q` is given.
+pub fn query(req: &Request) -> Result<Option<Query>, Refusal> {
+    let flag = |name: &str| match req.param(name).as_deref() {
+        None | Some("0" | "false") => Ok(false),
+        Some("" | "1" | "true") => Ok(true),
+        Some(_) => Err(Refusal::Malformed("regex, case and count must be 0 or 1")),
+    };
+    let (regex, case) = (flag("regex")?, flag("case")?);
+    match req.param("q") {
+        None => Ok(None),
+        Some(q) => Query::new(&q, regex, case)
+            .map(Some)
+            .map_err(|e| Refusal::Malformed(e.reason())),
+    }
 }
 
 /// Answers a search on `stream`; a refusal is returned before anything is written.

@@ -9,6 +9,7 @@
 
 pub mod lines;
 pub mod time;
+pub mod timeline;
 
 use std::collections::HashMap;
 use std::fs::{File, Metadata};
@@ -21,6 +22,7 @@ use std::time::{Duration, Instant};
 use log::{debug, info};
 
 use self::lines::LineIndex;
+use self::timeline::Histogram;
 
 /// Files whose index is kept.
 const MAX_FILES: usize = 64;
@@ -29,10 +31,17 @@ const MAX_BUILDERS: usize = 2;
 /// Bytes a builder reads at a time (the index lock is held only to count them).
 const BUILD_BLOCK: usize = 1 << 20;
 
+/// A file's histogram of lines by time, locked while it is extended.
+pub type Timeline = Arc<Mutex<Histogram>>;
+
+/// Files whose histogram of lines by time is kept.
+const MAX_TIMELINES: usize = 16;
+
 /// Every file's index.
 #[derive(Default)]
 pub struct Indexes {
     files: Mutex<HashMap<(u64, u64), Arc<Entry>>>,
+    timelines: Mutex<HashMap<(u64, u64), Timeline>>,
     builders: Arc<AtomicUsize>,
     clock: AtomicU64,
 }
@@ -68,6 +77,19 @@ impl Indexes {
             self.build(&entry, file);
         }
         Numbering { entry }
+    }
+
+    /// The histogram of lines by time of the file with metadata `meta` (empty the first time;
+    /// the caller extends it under its lock).
+    pub fn timeline(&self, meta: &Metadata) -> Timeline {
+        let mut all = lock(&self.timelines);
+        let key = (meta.dev(), meta.ino());
+        if !all.contains_key(&key) && all.len() >= MAX_TIMELINES {
+            // Any other goes: histograms are rebuilt in about a second per GiB.
+            let other = all.keys().next().copied();
+            other.map(|k| all.remove(&k));
+        }
+        all.entry(key).or_default().clone()
     }
 
     fn entry(&self, key: (u64, u64)) -> Arc<Entry> {
@@ -183,6 +205,6 @@ impl Numbering {
 }
 
 /// Locks, carrying on after a panic elsewhere (the index is then at worst behind).
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -72,6 +72,43 @@ pub fn parse(line: &[u8]) -> Option<Stamp> {
     })
 }
 
+/// True when `a` and `b` both start with an ISO or syslog stamp that names the same second
+/// (the same bytes up to the seconds, and after any fraction the same zone): a run of lines
+/// stamped within one second is then parsed once.
+pub fn same_second(a: &[u8], b: &[u8]) -> bool {
+    let iso =
+        |s: &[u8]| s.len() >= 19 && matches!(s[4], b'-' | b'/') && s[13] == b':' && s[16] == b':';
+    let syslog = |s: &[u8]| {
+        s.len() >= 15
+            && s[3] == b' '
+            && s[12] == b':'
+            && s.first().is_some_and(u8::is_ascii_uppercase)
+    };
+    let head = match () {
+        _ if iso(a) => 19,
+        _ if syslog(a) => 15,
+        _ => return false,
+    };
+    let zone = |s: &[u8]| -> Option<[u8; 6]> {
+        let mut i = head;
+        if matches!(s.get(i), Some(b'.' | b',')) {
+            i += 1 + s[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        }
+        let mut z = [b' '; 6];
+        let zone_byte = |c: &&u8| matches!(c, b'Z' | b'+' | b'-' | b':' | b'0'..=b'9');
+        for (k, c) in s[i.min(s.len())..]
+            .iter()
+            .take_while(zone_byte)
+            .take(6)
+            .enumerate()
+        {
+            z[k] = *c;
+        }
+        Some(z)
+    };
+    b.len() >= head && a[..head] == b[..head] && zone(a) == zone(b)
+}
+
 /// `YYYY-MM-DD[T ]HH:MM[:SS[.frac]][Z|±HH[:]MM]`, or `YYYY/MM/DD HH:MM:SS`.
 fn iso(s: &[u8]) -> Option<Stamp> {
     let sep = *s.get(4)?;
@@ -165,6 +202,9 @@ fn num(s: &[u8], at: usize, len: usize) -> Option<i64> {
 }
 
 fn month(s: &[u8]) -> Option<i64> {
+    if !s.first()?.is_ascii_uppercase() {
+        return None;
+    }
     MONTHS
         .iter()
         .position(|m| &m[..] == s)
@@ -335,6 +375,31 @@ mod tests {
         );
         assert_eq!(utc(r#"{"ts":1795576440.25,"msg":"zap"}"#), Some(T + 250));
         assert_eq!(utc(r#"{"timestamp":1795576440000}"#), Some(T));
+    }
+
+    #[test]
+    fn runs_within_one_second() {
+        let same = |a: &str, b: &str| same_second(a.as_bytes(), b.as_bytes());
+        assert!(same(
+            "2026-11-25T03:14:00.123Z a",
+            "2026-11-25T03:14:00.999Z b"
+        ));
+        assert!(same("2026-11-25 03:14:00,5 x", "2026-11-25 03:14:00,75 y"));
+        assert!(!same(
+            "2026-11-25T03:14:00.123Z a",
+            "2026-11-25T03:14:01.123Z a"
+        ));
+        assert!(
+            !same("2026-11-25T03:14:00.1Z a", "2026-11-25T03:14:00.1+01:00"),
+            "zone"
+        );
+        assert!(same("Nov 25 03:14:00 host a", "Nov 25 03:14:00 host b"));
+        assert!(!same("Nov 25 03:14:00 host a", "Nov 25 03:14:01 host a"));
+        assert!(!same(
+            "[worker-1] 2026-11-25T03:14:00 a",
+            "[worker-1] 2026-11-25T03:14:09 a"
+        ));
+        assert!(!same("2026-11-25T03:14:00", "2026-11-25"), "short");
     }
 
     #[test]

@@ -1,0 +1,95 @@
+//! `GET /_logview/api/timeline?path=ABS[&q=QUERY&regex=1&case=1][&buckets=N]`: the file's
+//! lines (and the lines matching `q`) per time bucket over the whole file, as JSON.
+//!
+//! Guarantees: the counts without `q` are kept per file identity and extended by the new
+//! bytes only; a first count or a query is a whole-file scan and takes a scan place like a
+//! search; the buckets sum to the file's complete lines.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use serde_json::json;
+
+use crate::api::search::query;
+use crate::http::Request;
+use crate::http::refusal::Refusal;
+use crate::index::lock;
+use crate::index::time::Clock;
+use crate::index::timeline::{Histogram, matches};
+use crate::source::sandbox;
+use crate::state::Shared;
+
+/// Buckets when `buckets` is not given, and at most.
+const DEFAULT_BUCKETS: usize = 120;
+const MAX_BUCKETS: usize = 2000;
+/// New bytes counted without taking a scan place.
+const SMALL_EXTENSION: u64 = 16 << 20;
+/// How long a timeline waits for a scan place before answering 503.
+const SCAN_WAIT: Duration = Duration::from_secs(30);
+
+pub fn timeline(shared: &Shared, req: &Request) -> Result<String, Refusal> {
+    let path = req
+        .param("path")
+        .ok_or(Refusal::Malformed("path is required"))?;
+    let n = match req.param("buckets") {
+        None => DEFAULT_BUCKETS,
+        Some(v) => v
+            .parse()
+            .ok()
+            .filter(|n| (1..=MAX_BUCKETS).contains(n))
+            .ok_or(Refusal::Malformed("buckets must be 1 to 2000"))?,
+    };
+    let q = query(req)?;
+    let (file, meta) = shared.sandbox.open_file(&sandbox::plain(&path)?)?;
+    let size = meta.len();
+    let clock = Clock::new(shared.zone.as_ref(), meta.modified().unwrap_or(UNIX_EPOCH));
+    let unreadable = |_| Refusal::Forbidden("cannot be read");
+    let hist = shared.indexes.timeline(&meta);
+    let (width, buckets, lines) = {
+        let mut h = lock(&hist);
+        if !h.still_matches(&file, size).map_err(unreadable)? {
+            *h = Histogram::default();
+        }
+        // Counting a few new MiB is not a scan; a first count is.
+        let _place = match size - h.scanned() > SMALL_EXTENSION {
+            true => Some(shared.scans.take(SCAN_WAIT).ok_or(Refusal::Busy)?),
+            false => None,
+        };
+        h.extend(&file, size, &clock).map_err(unreadable)?;
+        let (width, buckets) = h.buckets(n);
+        (width, buckets, h.lines())
+    };
+    let mut found = vec![0u64; buckets.len()];
+    if let Some(q) = &q {
+        let _place = shared.scans.take(SCAN_WAIT).ok_or(Refusal::Busy)?;
+        let first = buckets.first().map_or(0, |b| b.0);
+        for t in matches(&file, size, q, &clock).map_err(unreadable)? {
+            let i = ((t - first).div_euclid(width)).clamp(0, found.len() as i64 - 1);
+            if let Some(f) = found.get_mut(i as usize) {
+                *f += 1;
+            }
+        }
+    }
+    let items: Vec<_> = buckets
+        .iter()
+        .zip(&found)
+        .map(|((t, cell), m)| {
+            let mut b = json!({
+                "t": t * 1000,
+                "lines": cell.lines,
+                "offset": (cell.offset != u64::MAX).then_some(cell.offset),
+            });
+            if q.is_some() {
+                b["matches"] = json!(m);
+            }
+            b
+        })
+        .collect();
+    Ok(json!({
+        "size": size,
+        "lines": lines,
+        "width": width * 1000,
+        "buckets": items,
+        "matches": q.is_some().then(|| found.iter().sum::<u64>()),
+    })
+    .to_string())
+}

@@ -1,0 +1,285 @@
+//! Lines over time: a histogram of a file's lines by the moment of their stamp (a line without
+//! a stamp counts with the stamped line before it), kept per file identity and extended by the
+//! new bytes as the file grows; and the matching lines of a query, by the same moments.
+//!
+//! Guarantees: counts only complete lines (a half-written last line counts once it ends), so
+//! the buckets sum to the file's complete lines; memory is bounded by [`MAX_CELLS`] cells
+//! (the resolution coarsens, through steps that each divide the next, to stay under it).
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+
+use crate::index::time::Clock;
+use crate::source::position::Fingerprint;
+use crate::text::search::Query;
+use crate::text::time;
+
+/// Bucket widths in seconds; each divides the next, so counts at one regroup exactly into any
+/// later one.
+pub const WIDTHS: [i64; 13] = [
+    1, 5, 10, 30, 60, 300, 600, 1800, 3600, 7200, 21_600, 43_200, 86_400,
+];
+/// Cells kept at most before the resolution coarsens.
+const MAX_CELLS: usize = 20_000;
+/// Bytes read at a time.
+const BLOCK: usize = 1 << 20;
+
+/// The lines of one cell: how many, and where the first starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cell {
+    pub lines: u64,
+    pub offset: u64,
+}
+
+/// A file's lines by time.
+#[derive(Debug)]
+pub struct Histogram {
+    /// Seconds per cell: one of [`WIDTHS`], or a multiple of a day.
+    res: i64,
+    /// Cell index (UTC seconds / `res`) to its lines.
+    cells: BTreeMap<i64, Cell>,
+    /// Lines before the first stamp.
+    unstamped: u64,
+    /// Complete lines counted, up to here (a line start).
+    scanned: u64,
+    fp: Fingerprint,
+    /// The UTC second of the last stamp seen.
+    current: Option<i64>,
+}
+
+impl Default for Histogram {
+    fn default() -> Self {
+        Histogram {
+            res: 1,
+            cells: BTreeMap::new(),
+            unstamped: 0,
+            scanned: 0,
+            fp: Fingerprint::default(),
+            current: None,
+        }
+    }
+}
+
+/// Reads `file` forwards from `from` to `len` in blocks of whole lines, calling `each(start,
+/// block)`; returns where the complete lines end.
+fn whole_lines(
+    file: &File,
+    mut from: u64,
+    len: u64,
+    each: &mut dyn FnMut(u64, &[u8]),
+) -> io::Result<u64> {
+    let mut buf = vec![0u8; BLOCK];
+    while from < len {
+        let n = (len - from).min(buf.len() as u64) as usize;
+        file.read_exact_at(&mut buf[..n], from)?;
+        match memchr::memrchr(b'\n', &buf[..n]) {
+            Some(last) => {
+                each(from, &buf[..=last]);
+                from += last as u64 + 1;
+            }
+            // No line ends here: a longer line (read more at once), or a half-written last one.
+            None if from + (n as u64) < len && buf.len() < 64 << 20 => {
+                buf.resize(buf.len() * 2, 0);
+            }
+            None if from + (n as u64) < len => {
+                each(from, &buf[..n]);
+                from += n as u64;
+            }
+            None => break,
+        }
+    }
+    Ok(from)
+}
+
+/// The UTC second of a line's own stamp.
+fn second(line: &[u8], clock: &Clock) -> Option<i64> {
+    time::parse(line).map(|s| clock.utc_ms(s).div_euclid(1000))
+}
+
+impl Histogram {
+    /// True when the file still holds the bytes counted.
+    pub fn still_matches(&self, file: &File, len: u64) -> io::Result<bool> {
+        Ok(len >= self.scanned && self.fp.matches(file, self.scanned)?)
+    }
+
+    /// Counts the complete lines from where counting stopped to `len`.
+    pub fn extend(&mut self, file: &File, len: u64, clock: &Clock) -> io::Result<()> {
+        let mut last_stamped: Vec<u8> = Vec::new();
+        let end = whole_lines(file, self.scanned, len, &mut |start, block| {
+            let mut at = 0;
+            let ends = memchr::memchr_iter(b'\n', block);
+            let tail = (block.last() != Some(&b'\n')).then_some(block.len());
+            for nl in ends.chain(tail) {
+                let line = &block[at..nl];
+                // Lines stamped in the same second as the last are not parsed again.
+                if !time::same_second(&last_stamped, line)
+                    && let Some(s) = second(line, clock)
+                {
+                    self.current = Some(s);
+                    last_stamped.clear();
+                    last_stamped.extend_from_slice(&line[..line.len().min(32)]);
+                }
+                self.count(start + at as u64);
+                at = nl + 1;
+            }
+        })?;
+        if end > self.scanned {
+            self.fp = Fingerprint::read(file, end)?;
+        }
+        self.scanned = end;
+        Ok(())
+    }
+
+    fn count(&mut self, offset: u64) {
+        let Some(s) = self.current else {
+            self.unstamped += 1;
+            return;
+        };
+        let cell = self
+            .cells
+            .entry(s.div_euclid(self.res))
+            .or_insert(Cell { lines: 0, offset });
+        cell.lines += 1;
+        if self.cells.len() > MAX_CELLS {
+            self.coarsen();
+        }
+    }
+
+    /// Regroups the cells at the next resolution.
+    fn coarsen(&mut self) {
+        let next = WIDTHS
+            .iter()
+            .copied()
+            .find(|&w| w > self.res)
+            .unwrap_or(self.res * 2);
+        let mut cells: BTreeMap<i64, Cell> = BTreeMap::new();
+        for (k, c) in std::mem::take(&mut self.cells) {
+            let into = cells
+                .entry((k * self.res).div_euclid(next))
+                .or_insert(Cell {
+                    lines: 0,
+                    offset: c.offset,
+                });
+            into.lines += c.lines;
+        }
+        (self.cells, self.res) = (cells, next);
+    }
+
+    /// Where the counted lines end.
+    pub fn scanned(&self) -> u64 {
+        self.scanned
+    }
+
+    /// Complete lines counted.
+    pub fn lines(&self) -> u64 {
+        self.unstamped + self.cells.values().map(|c| c.lines).sum::<u64>()
+    }
+
+    /// The counted lines in about `n` buckets: their width in seconds and, for each bucket
+    /// from the first stamp's to the last's, its start (UTC second) and lines. Lines before the
+    /// first stamp count in the first bucket.
+    pub fn buckets(&self, n: usize) -> (i64, Vec<(i64, Cell)>) {
+        let (Some((&first, _)), Some((&last, _))) =
+            (self.cells.first_key_value(), self.cells.last_key_value())
+        else {
+            return (self.res, Vec::new());
+        };
+        let span = (last - first + 1) * self.res;
+        let width = width_for(span, n as i64, self.res);
+        let start = (first * self.res).div_euclid(width);
+        let end = (last * self.res).div_euclid(width);
+        let mut out: Vec<(i64, Cell)> = (start..=end)
+            .map(|b| {
+                (
+                    b * width,
+                    Cell {
+                        lines: 0,
+                        offset: u64::MAX,
+                    },
+                )
+            })
+            .collect();
+        for (&k, c) in &self.cells {
+            let b = &mut out[((k * self.res).div_euclid(width) - start) as usize].1;
+            b.lines += c.lines;
+            b.offset = b.offset.min(c.offset);
+        }
+        out[0].1.lines += self.unstamped;
+        if self.unstamped > 0 {
+            out[0].1.offset = 0;
+        }
+        (width, out)
+    }
+}
+
+/// The bucket width for `span` seconds in about `n` buckets: the smallest of [`WIDTHS`] (or
+/// whole days) that gives at most `n`, and no finer than the resolution counted.
+pub fn width_for(span: i64, n: i64, res: i64) -> i64 {
+    let want = (span + n - 1) / n.max(1);
+    let w = WIDTHS
+        .iter()
+        .copied()
+        .find(|&w| w >= want)
+        .unwrap_or_else(|| (want + 86_399) / 86_400 * 86_400);
+    let w = w.max(res);
+    // Whole days when counted in days beyond the table.
+    if w % res == 0 { w } else { (w / res + 1) * res }
+}
+
+/// The UTC seconds of the lines of `file` (up to `len`) that match `q`, each with the moment of
+/// its own stamp or of the stamped line before it. Returns also the bytes read.
+pub fn matches(file: &File, len: u64, q: &Query, clock: &Clock) -> io::Result<Vec<i64>> {
+    let mut out = Vec::new();
+    let mut current: Option<i64> = None;
+    whole_lines(file, 0, len, &mut |_, block| {
+        let mut prev_end = 0;
+        q.matching_lines(block, &mut |s, e| {
+            let t = second(&block[s..e], clock).or_else(|| {
+                // An unstamped line: the stamped line before it, in this block or an earlier.
+                stamp_before(&block[prev_end..s], clock).or(current)
+            });
+            if let Some(t) = t {
+                current = Some(t);
+                out.push(t);
+            }
+            prev_end = s;
+            true
+        });
+        if let Some(t) = stamp_before(&block[prev_end..], clock) {
+            current = Some(t);
+        }
+    })?;
+    Ok(out)
+}
+
+/// The moment of the last stamped line of `bytes` (whole lines), reading backwards.
+fn stamp_before(bytes: &[u8], clock: &Clock) -> Option<i64> {
+    let mut end = bytes.len();
+    while end > 0 {
+        let start = memchr::memrchr(b'\n', &bytes[..end - 1]).map_or(0, |i| i + 1);
+        if let Some(t) = second(&bytes[start..end], clock) {
+            return Some(t);
+        }
+        end = start;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn widths_divide_and_fit() {
+        for pair in WIDTHS.windows(2) {
+            assert_eq!(pair[1] % pair[0], 0, "{pair:?}");
+        }
+        assert_eq!(width_for(3600, 120, 1), 30);
+        assert_eq!(width_for(100_000, 120, 1), 1800);
+        assert_eq!(width_for(86_400 * 365, 120, 1), 86_400 * 4);
+        assert_eq!(width_for(60, 120, 1), 1);
+        assert_eq!(width_for(60, 120, 10), 10, "never finer than counted");
+    }
+}
