@@ -16,6 +16,7 @@ use crate::assets;
 use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
 use crate::reception::Arrival;
+use crate::source::position::fnv1a;
 use crate::source::sandbox;
 use crate::state::{Shared, Slot};
 use crate::stream::{self, Upgrade, WRITE_TIMEOUT};
@@ -246,7 +247,13 @@ fn internal(shared: &Shared, req: &Request, name: &str) -> Result<Response, Refu
         return Ok(Response::ok("application/json", json).with("Cache-Control", "no-store"));
     }
     let (kind, body) = assets::get(name).ok_or(Refusal::NotFound)?;
-    Ok(Response::ok(kind, body).with("Cache-Control", "no-cache"))
+    // Revalidated on every load (no-cache), answered 304 while the binary is the same one.
+    let tag = format!("\"{:016x}\"", fnv1a(body.as_bytes()));
+    let resp = match req.header("if-none-match") == Some(tag.as_str()) {
+        true => Response::status(304, "Not Modified"),
+        false => Response::ok(kind, body),
+    };
+    Ok(resp.with("Cache-Control", "no-cache").with("ETag", tag))
 }
 
 /// Refuses Host headers a DNS-rebinding page would send: when bound to loopback, only

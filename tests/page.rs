@@ -45,6 +45,25 @@ fn the_page_is_served_at_root_and_file_paths_with_security_headers() {
                 .starts_with("text/javascript")
     );
     assert!(get_raw(&srv, "/_logview/style.css").starts_with("HTTP/1.1 200"));
+    // Assets carry an ETag; asking again with it is a 304 without a body.
+    let tag = header(&js, "etag").expect("ETag").to_string();
+    let again = srv.raw(
+        format!(
+            "GET /_logview/app.js HTTP/1.1\r\nHost: {}\r\nIf-None-Match: {tag}\r\n\r\n",
+            srv.addr
+        )
+        .as_bytes(),
+    );
+    assert!(again.starts_with("HTTP/1.1 304"), "{again}");
+    assert_eq!(header(&again, "content-length"), Some("0"));
+    let stale = srv.raw(
+        format!(
+            "GET /_logview/app.js HTTP/1.1\r\nHost: {}\r\nIf-None-Match: \"0\"\r\n\r\n",
+            srv.addr
+        )
+        .as_bytes(),
+    );
+    assert!(stale.starts_with("HTTP/1.1 200"));
     assert!(get_raw(&srv, "/_logview/nope.js").starts_with("HTTP/1.1 404"));
     let _ws = srv.connect(&log, "tail=1");
     let (status, body) = srv.get("/_logview/api/status");

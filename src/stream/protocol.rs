@@ -1,5 +1,6 @@
 //! The names on the wire, once: the `meta=1` events a stream sends as binary JSON frames
-//! (`{"event": NAME, "pos": POSITION, "offset": BYTES}`). The page reads the same names (`src/web/app.js`).
+//! (`{"event": NAME, "pos": POSITION, "offset": BYTES}`). The page reads the same names
+//! (`src/web/viewer/conn.js`, `src/web/viewer/viewer.js`).
 
 /// A `meta=1` event, sent after the text frame it describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
