@@ -17,6 +17,8 @@ const MODULES: &[(&str, &str)] = &[
         include_str!("web/viewer/scrollback.js"),
     ),
     ("viewer/position.js", include_str!("web/viewer/position.js")),
+    ("viewer/search.js", include_str!("web/viewer/search.js")),
+    ("viewer/timeline.js", include_str!("web/viewer/timeline.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

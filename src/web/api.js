@@ -1,5 +1,6 @@
-// Every URL the page uses, built once here: the base path, page links, the listing and lines
-// APIs, the WebSocket, downloads. Also how a refusal's reason is read from an answer.
+// Every URL the page uses, built once here: the base path, page links, the listing, lines,
+// search and timeline APIs, the WebSocket, downloads. Also how a refusal's reason is read from
+// an answer, and how a streamed NDJSON answer is read.
 
 /** The server's URL prefix (`--base-path`), from the meta tag the server fills in. */
 export const BASE = (document.querySelector('meta[name="logview-base"]') || {}).content || "";
@@ -81,6 +82,35 @@ export function fetchLines(path, anchor, lines = 200) {
   const q = new URLSearchParams({ path, lines: String(lines), format: "html" });
   for (const [k, v] of Object.entries(anchor)) q.set(k, String(v));
   return getJson(`${BASE}/_logview/api/lines?${q}`);
+}
+
+/**
+ * Searches the whole file (`params`: q, regex, before, limit, …): calls `onItem` with each
+ * object of the NDJSON answer as it streams in. Resolves when the answer ended; rejects with an
+ * HttpError on a refusal, or an AbortError once `signal` aborted (which closes the connection,
+ * and so stops the server's scan).
+ */
+export async function streamSearch(path, params, signal, onItem) {
+  const q = new URLSearchParams({ path, ...params });
+  const res = await fetch(`${BASE}/_logview/api/search?${q}`, { cache: "no-store", signal });
+  if (!res.ok) throw new HttpError(res.status, await refusalReason(res));
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let rest = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    rest += decoder.decode(value ?? new Uint8Array(), { stream: !done });
+    const parts = rest.split("\n");
+    rest = parts.pop();
+    for (const part of parts) if (part.trim()) onItem(JSON.parse(part));
+    if (done) break;
+  }
+  if (rest.trim()) onItem(JSON.parse(rest));
+}
+
+/** Lines (and matches of `params.q`, when given) per time bucket over the whole file. */
+export function fetchTimeline(path, params = {}) {
+  return getJson(`${BASE}/_logview/api/timeline?${new URLSearchParams({ path, ...params })}`);
 }
 
 /** The server's counters (clients, max_clients). */

@@ -1,6 +1,7 @@
 // logview page, the entry module and its wiring (the page loads `/_logview/app.js`, the name the
 // server tests pin): the file browser (at `/` and at directory paths) and the viewer (at
-// a file's path), chosen by the address; in-page navigation; keyboard shortcuts.
+// a file's path), chosen by the address; in-page navigation; keyboard shortcuts (/, Space,
+// Home, End, n / N for the search's matches, Esc to stop a search).
 //
 // Safety rule: log lines arrive as HTML the server has already escaped, and only they are
 // ever assigned with innerHTML (one line per element, in viewer/rows.js). Everything else
@@ -10,6 +11,7 @@ import { decodePath, fetchList, hrefFor, HttpError } from "./api.js";
 import { el, showError, setMode, setWhere, currentMode } from "./dom.js";
 import { rootGroups, showBrowser, setupBrowser } from "./browser.js";
 import { openViewer, stopViewer, setupViewer, jumpToEnd, jumpToStart, togglePause, whenOpened } from "./viewer/viewer.js";
+import { cancelSearch, closeSearch, searchShown, stepMatch } from "./viewer/search.js";
 
 let routeGen = 0;
 
@@ -108,6 +110,15 @@ function onKey(e) {
     return;
   }
   if (mode !== "viewer") return;
+  if (e.key === "Escape") {
+    // Esc stops a running search (even from the filter box), else closes its results.
+    if (cancelSearch() || (!typing && searchShown() && (closeSearch(), true))) e.preventDefault();
+    return;
+  }
+  if ((e.key === "n" || e.key === "N") && !typing && stepMatch(e.key === "n" ? 1 : -1)) {
+    e.preventDefault();
+    return;
+  }
   if (e.key === " " && !target.closest("input, textarea, select, button, a, label, [contenteditable]")) {
     e.preventDefault();
     togglePause();

@@ -12,6 +12,10 @@ export const el = {
   times: $("times"), cap: $("cap"), clear: $("clear"), dropped: $("dropped"), log: $("log"),
   jump: $("jump"), download: $("download"), goto: $("goto"), gotoInput: $("goto-input"),
   posTrack: $("pos-track"), posThumb: $("pos-thumb"), posText: $("pos-text"),
+  searchFile: $("search-file"), search: $("search"), searchStatus: $("search-status"),
+  searchCancel: $("search-cancel"), searchClose: $("search-close"), searchResults: $("search-results"),
+  searchNote: $("search-note"), searchMore: $("search-more"),
+  timeline: $("timeline"), tlChart: $("tl-chart"), tlTip: $("tl-tip"),
 };
 
 export function show(node, visible) {

@@ -50,7 +50,7 @@ function rowInView() {
 function render() {
   raf = 0;
   if (!view.path) return;
-  const { row, offset } = rowInView();
+  const { i, row, offset } = rowInView();
   const size = Math.max(view.size, view.liveOffset ?? 0);
   const parts = [];
   if (row?.line) {
@@ -65,8 +65,15 @@ function render() {
     el.posText.textContent = parts.join(" · ");
     el.posThumb.style.left = `${((frac ?? 1) * 100).toFixed(3)}%`;
   }
+  actions.where?.(timeNear(i));
   el.posText.dataset.line = row?.number ?? "";
   el.posText.dataset.numbering = row?.line && row.number === null ? "1" : "";
+}
+
+/** The time of row `i`, else of the nearest stamped row before it (a stack trace's line). */
+function timeNear(i) {
+  for (let j = i; j >= 0 && j > i - 200; j--) if (view.rows[j]?.time != null) return view.rows[j].time;
+  return null;
 }
 
 /** Fills in what the row in view lacks (offset, number), one request at a time. */
@@ -162,7 +169,10 @@ async function submitGoto(e) {
   actions.openAt({ time }, { target: "first" });
 }
 
-/** `a`: the viewer's moves (`openAt`, `goToLine`, `jumpToEnd`) and `rowIndexAt`. */
+/**
+ * `a`: the viewer's moves (`openAt`, `goToLine`, `jumpToEnd`), `rowIndexAt`, and `where(ms)`:
+ * told the time of the line in the middle of the view (null: unknown).
+ */
 export function setupPosition(a) {
   actions = a;
   setupTrack();

@@ -1,6 +1,7 @@
 // The viewer of one file: opening and leaving it, the live stream's lines (appended once per
 // frame while the window reaches the live end, else counted), following the end, pause, the
-// line cap, `#L<number>` addresses, and the toolbar's controls.
+// line cap, `#L<number>` addresses, the toolbar's controls, and the wiring of the whole-file
+// search and the timeline strip.
 
 import { el, show, store, setMode, setWhere, baseName, formatCount } from "../dom.js";
 import { hrefFor, rawUrl } from "../api.js";
@@ -10,6 +11,8 @@ import { applyFilter, filterRow, setAfterSlice, stopFilter, updateFilterCount } 
 import { startConn, stopConn, reconnectNow } from "./conn.js";
 import { setHooks, resetWindow, openAt, reloadEnd, onScroll, loadBefore, trim, updateEdge } from "./scrollback.js";
 import { setupPosition, startPosition, stopPosition, updatePosition } from "./position.js";
+import { setupSearch, startSearch, closeSearch } from "./search.js";
+import { setupTimeline, startTimeline, stopTimeline, setTimelineQuery, markTime } from "./timeline.js";
 
 const FILTER_DELAY_MS = 100;
 /** Lines shown around the line an address names. */
@@ -52,13 +55,17 @@ export function openViewer(info, { waitMissing = false } = {}) {
   if (lines && /^\d+$/.test(lines)) params.lines = lines;
   const target = hashLine();
   if (target !== null) goToLine(target);
+  closeSearch();
   startConn(info.path, params, { lines: onLines, event: onEvent, opened: onOpened }, { waitMissing });
   startPosition();
+  startTimeline();
 }
 
 export function stopViewer() {
   stopConn();
   stopPosition();
+  stopTimeline();
+  closeSearch();
   resetWindow();
   cancelAnimationFrame(view.raf);
   view.raf = 0;
@@ -336,6 +343,7 @@ export function setupViewer() {
     if (e.key === "Enter") {
       clearTimeout(filterTimer);
       applyFilter();
+      startSearch(el.filter.value);
     }
   });
   el.pause.addEventListener("click", togglePause);
@@ -362,5 +370,13 @@ export function setupViewer() {
     const n = hashLine();
     if (n !== null && view.path) goToLine(n);
   });
-  setupPosition({ openAt, goToLine, rowIndexAt, jumpToEnd });
+  setupPosition({ openAt, goToLine, rowIndexAt, jumpToEnd, where: markTime });
+  setupSearch({ openAt: openAway, searched: setTimelineQuery });
+  setupTimeline({ openAt: openAway });
+}
+
+/** Opens the window somewhere else in the file (it then stops short of the live end). */
+function openAway(anchor, options) {
+  setFollow(false);
+  return openAt(anchor, options);
 }

@@ -1,0 +1,291 @@
+// Searching the whole file (the search API, newest match first): the results panel filled as
+// the answer streams in (a batch per animation frame, at most MAX_SHOWN rendered), its count
+// and progress, "older matches", cancelling (Esc), opening a match's place in the file, and
+// moving from match to match (n / N). Result text is plain text from the API: it is only ever
+// set with text nodes, and its matches are <mark> elements made here.
+
+import { el, show, formatCount } from "../dom.js";
+import { streamSearch, HttpError } from "../api.js";
+import { view } from "./state.js";
+
+/** Matching lines asked for per request. */
+const PAGE = 500;
+/** Results rendered in the panel; later ones are kept (n / N reach them) but not shown. */
+const MAX_SHOWN = 2000;
+/** Results rendered per animation frame. */
+const PER_FRAME = 250;
+
+/** How the viewer is told: `openAt(anchor, options)`, `searched(query or null)`. */
+const actions = { openAt: async () => false, searched() {} };
+
+const s = {
+  /** Changes with every new search: answers of an older one are ignored. */
+  gen: 0,
+  /** `{q, regex?}` of the search shown, or null. */
+  query: null,
+  results: [],
+  /** Results waiting for the next frame. */
+  pending: [],
+  shown: 0,
+  raf: 0,
+  /** "idle" | "running" | "done" | "cancelled" | "error" */
+  state: "idle",
+  ctrl: null,
+  /** Where older matches start (`before=`), null at the start of the file. */
+  next: null,
+  scanned: 0,
+  total: 0,
+  waiting: false,
+  elapsed: 0,
+  error: "",
+  /** The result opened last (n / N move from it), -1 for none. */
+  current: -1,
+  /** A result index to open once the page being fetched brought it. */
+  wanted: null,
+};
+
+const escapeRegExp = (str) => str.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The filter box's value as search parameters: `/re/flags` is a regex, anything else literal. */
+export function queryOf(value) {
+  if (value === "") return null;
+  const m = /^\/(.+)\/([a-z]*)$/s.exec(value);
+  return m ? { q: m[1], regex: "1" } : { q: value };
+}
+
+export function setupSearch(a) {
+  Object.assign(actions, a);
+  el.searchFile.addEventListener("click", () => startSearch(el.filter.value));
+  el.searchCancel.addEventListener("click", cancelSearch);
+  el.searchClose.addEventListener("click", closeSearch);
+  el.searchMore.addEventListener("click", () => fetchPage(s.next));
+  el.searchResults.addEventListener("click", (e) => {
+    const li = e.target instanceof Element ? e.target.closest("li[data-i]") : null;
+    if (li) openResult(Number(li.dataset.i));
+  });
+}
+
+/** Searches the whole file for `value` (the filter's syntax); empty closes the panel. */
+export function startSearch(value) {
+  const query = queryOf(value);
+  if (!query || !view.path) return closeSearch();
+  reset();
+  s.query = query;
+  show(el.search, true);
+  actions.searched(query);
+  fetchPage(null);
+}
+
+/** Stops a running search; true if one was running. */
+export function cancelSearch() {
+  if (s.state !== "running") return false;
+  s.ctrl?.abort();
+  s.ctrl = null;
+  s.state = "cancelled";
+  s.wanted = null;
+  updateStatus();
+  return true;
+}
+
+/** Stops and forgets the search, hides the panel. */
+export function closeSearch() {
+  const had = s.query !== null;
+  reset();
+  show(el.search, false);
+  if (had) actions.searched(null);
+}
+
+/** The panel is open. */
+export const searchShown = () => !el.search.hidden;
+
+function reset() {
+  s.ctrl?.abort();
+  cancelAnimationFrame(s.raf);
+  Object.assign(s, {
+    gen: s.gen + 1, query: null, results: [], pending: [], shown: 0, raf: 0, state: "idle", ctrl: null,
+    next: null, scanned: 0, total: 0, waiting: false, elapsed: 0, error: "", current: -1, wanted: null,
+  });
+  el.searchResults.replaceChildren();
+  updateStatus();
+}
+
+/** Asks for the next page of matches: the newest ones before `before` (null: the end). */
+async function fetchPage(before) {
+  if (s.state === "running" || !s.query) return;
+  const gen = s.gen;
+  const ctrl = new AbortController();
+  Object.assign(s, { ctrl, state: "running", scanned: 0, total: 0, waiting: false, error: "" });
+  updateStatus();
+  const params = { ...s.query, limit: String(PAGE) };
+  if (before !== null) params.before = String(before);
+  try {
+    await streamSearch(view.path, params, ctrl.signal, (item) => {
+      if (gen === s.gen && !ctrl.signal.aborted) onItem(item);
+    });
+    if (gen !== s.gen || ctrl.signal.aborted) return;
+    // An answer cut short (no "done") is treated as an error rather than the end of the file.
+    if (s.state === "running") {
+      s.state = "error";
+      s.error = "the search ended early";
+    }
+  } catch (err) {
+    if (gen !== s.gen || ctrl.signal.aborted) return;
+    s.state = "error";
+    s.error = err instanceof HttpError ? err.reason || err.message : `search failed (${err.message})`;
+  }
+  s.ctrl = null;
+  updateStatus();
+  const wanted = s.wanted;
+  s.wanted = null;
+  if (wanted !== null && s.results[wanted]) openResult(wanted);
+}
+
+function onItem(item) {
+  if (item.type === "match") {
+    const i = s.results.length;
+    s.results.push(item);
+    if (s.shown + s.pending.length < MAX_SHOWN) s.pending.push(i);
+    schedule();
+  } else if (item.type === "progress") {
+    s.scanned = item.scanned;
+    s.total = item.total;
+    s.waiting = !!item.waiting;
+    schedule();
+  } else if (item.type === "done") {
+    s.state = "done";
+    s.next = item.next ?? null;
+    s.scanned = s.total = item.scanned;
+    s.elapsed = item.elapsed_ms;
+    schedule();
+  }
+}
+
+function schedule() {
+  if (!s.raf) s.raf = requestAnimationFrame(flush);
+}
+
+/** Once per frame: renders a batch of the results that arrived, and the status. */
+function flush() {
+  s.raf = 0;
+  const batch = s.pending.splice(0, PER_FRAME);
+  if (batch.length) {
+    const frag = document.createDocumentFragment();
+    for (const i of batch) frag.append(resultNode(s.results[i], i));
+    el.searchResults.append(frag);
+    s.shown += batch.length;
+  }
+  updateStatus();
+  if (s.pending.length) schedule();
+}
+
+function updateStatus() {
+  const n = s.results.length;
+  const count = `${formatCount(n)} ${n === 1 ? "match" : "matches"}`;
+  const pct = s.total > 0 ? `scanned ${Math.floor((100 * s.scanned) / s.total)}%` : "scanning";
+  let text = "";
+  if (s.state === "running") text = s.waiting ? `waiting for a free scan slot · ${count}` : `${pct} · ${count}`;
+  else if (s.state === "done") text = s.next === null ? `${count} · whole file searched` : `${count} · older matches remain`;
+  else if (s.state === "cancelled") text = `cancelled · ${count}`;
+  else if (s.state === "error") text = `${s.error} · ${count}`;
+  el.searchStatus.textContent = text;
+  el.searchStatus.dataset.state = s.state;
+  el.searchStatus.dataset.count = n;
+  show(el.searchCancel, s.state === "running");
+  show(el.searchMore, s.state !== "running" && s.state !== "idle" && s.next !== null && s.query !== null);
+  const hidden = n - Math.min(n, MAX_SHOWN);
+  show(el.searchNote, hidden > 0);
+  el.searchNote.textContent = hidden > 0 ? `Showing the first ${formatCount(MAX_SHOWN)} matches; n / N go on through the other ${formatCount(hidden)}.` : "";
+}
+
+/** The time written at the start of a line, as written (cheap: no date arithmetic). */
+function stampOf(text) {
+  const head = text.slice(0, 64);
+  let m = /(\d{4})[-/](\d\d)[-/](\d\d)[T ](\d\d:\d\d:\d\d)/.exec(head);
+  if (m) return `${m[1]}-${m[2]}-${m[3]} ${m[4]}`;
+  m = /\b([A-Z][a-z]{2} [ \d]\d) (\d\d:\d\d:\d\d)/.exec(head);
+  if (m) return `${m[1]} ${m[2]}`;
+  m = /\[(\d\d\/[A-Z][a-z]{2}\/\d{4}):(\d\d:\d\d:\d\d)/.exec(head);
+  return m ? `${m[1]} ${m[2]}` : null;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Byte ranges within the UTF-8 of `text` as string index ranges, sorted, without overlaps. */
+export function charRanges(text, ranges) {
+  let out = ranges;
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]/.test(text)) {
+    const bytes = encoder.encode(text);
+    const at = (b) => decoder.decode(bytes.subarray(0, b)).length;
+    out = ranges.map(([a, b]) => [at(a), at(b)]);
+  }
+  out = out.filter(([a, b]) => b > a).sort((x, y) => x[0] - y[0]);
+  const kept = [];
+  for (const r of out) if (!kept.length || r[0] >= kept[kept.length - 1][1]) kept.push(r);
+  return kept;
+}
+
+function span(className, text) {
+  const node = document.createElement("span");
+  node.className = className;
+  node.textContent = text;
+  return node;
+}
+
+/** One result: number, time, the text with its matches marked. Text nodes only. */
+function resultNode(r, i) {
+  const li = document.createElement("li");
+  li.dataset.i = i;
+  li.dataset.offset = r.offset;
+  if (typeof r.number === "number") li.dataset.n = r.number;
+  li.title = "Open this line in the file";
+  li.append(span("num", typeof r.number === "number" ? formatCount(r.number) : ""));
+  const stamp = stampOf(r.text);
+  li.append(span("time", stamp ?? ""));
+  const text = span("text", "");
+  let last = 0;
+  for (const [a, b] of charRanges(r.text, r.ranges || [])) {
+    if (a > last) text.append(r.text.slice(last, a));
+    const mark = document.createElement("mark");
+    mark.textContent = r.text.slice(a, b);
+    text.append(mark);
+    last = b;
+  }
+  if (last < r.text.length) text.append(r.text.slice(last));
+  li.append(text);
+  if (i === s.current) li.classList.add("current");
+  return li;
+}
+
+/** Opens the file's window at result `i` (its line marked, context around it). */
+function openResult(i) {
+  const r = s.results[i];
+  if (!r) return;
+  s.current = i;
+  for (const old of el.searchResults.querySelectorAll("li.current")) old.classList.remove("current");
+  const li = el.searchResults.querySelector(`li[data-i="${i}"]`);
+  if (li) {
+    li.classList.add("current");
+    li.scrollIntoView({ block: "nearest" });
+  }
+  if (typeof r.number === "number") history.replaceState(history.state, "", `#L${r.number}`);
+  actions.openAt({ from: r.offset }, { target: "first" });
+}
+
+/**
+ * n (`delta` 1): the next older match; N (-1): the next newer one. Past the last result
+ * loaded, the next page is fetched first. False when there is no search to move in.
+ */
+export function stepMatch(delta) {
+  if (s.query === null) return false;
+  const i = s.current < 0 ? (delta > 0 ? 0 : -1) : s.current + delta;
+  if (i < 0) return true;
+  if (i < s.results.length) openResult(i);
+  else if (s.state === "running") s.wanted = i;
+  else if (s.next !== null && s.state !== "error") {
+    s.wanted = i;
+    fetchPage(s.next);
+  }
+  return true;
+}
