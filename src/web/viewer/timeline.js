@@ -153,9 +153,11 @@ function showTip(e) {
   if (typeof b.matches === "number") parts.push(`${formatCount(b.matches)} ${b.matches === 1 ? "match" : "matches"}`);
   el.tlTip.textContent = parts.join(" · ");
   el.tlTip.dataset.i = i;
-  const box = el.timeline.getBoundingClientRect();
-  el.tlTip.style.left = `${Math.min(box.width - 4, Math.max(4, e.clientX - box.left))}px`;
   show(el.tlTip, true);
+  // Centred on the pointer, kept within the strip.
+  const box = el.timeline.getBoundingClientRect();
+  const w = el.tlTip.offsetWidth;
+  el.tlTip.style.left = `${Math.max(0, Math.min(box.width - w, e.clientX - box.left - w / 2))}px`;
 }
 
 /** Opens the window at bucket `i`: where its first line starts, else its time. */

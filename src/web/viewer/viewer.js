@@ -336,6 +336,7 @@ export function setupViewer() {
     },
   });
   el.filter.addEventListener("input", () => {
+    el.log.classList.remove("context");
     clearTimeout(filterTimer);
     filterTimer = setTimeout(applyFilter, FILTER_DELAY_MS);
   });
@@ -371,7 +372,16 @@ export function setupViewer() {
     if (n !== null && view.path) goToLine(n);
   });
   setupPosition({ openAt, goToLine, rowIndexAt, jumpToEnd, where: markTime });
-  setupSearch({ openAt: openAway, searched: setTimelineQuery });
+  setupSearch({
+    openAt(anchor, options) {
+      el.log.classList.add("context");
+      return openAway(anchor, options);
+    },
+    searched(query) {
+      if (!query) el.log.classList.remove("context");
+      setTimelineQuery(query);
+    },
+  });
   setupTimeline({ openAt: openAway });
 }
 
