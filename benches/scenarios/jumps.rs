@@ -71,7 +71,7 @@ fn count_in_process(big: &Path, len: u64) -> (f64, usize, f64) {
 }
 
 /// Asks for line 1 until the server's index covers the file; returns its line count.
-fn until_indexed(srv: &Server, big: &Path) -> u64 {
+pub fn until_indexed(srv: &Server, big: &Path) -> u64 {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let body = get(

@@ -15,8 +15,10 @@ use crate::source::position::Position;
 use crate::source::sandbox::{self, Target};
 use crate::state::{Shared, Slot};
 
-/// How long an opening waits for a file's first line count (small files take less).
-const INDEX_WAIT: Duration = Duration::from_millis(300);
+/// Files up to this size have their lines counted before their history is sent...
+const QUICK_COUNT: u64 = 32 << 20;
+/// ... waiting at most this long (a count runs at GB/s; a busy machine may take longer).
+const INDEX_WAIT: Duration = Duration::from_millis(100);
 
 /// What the client asked for in the query string.
 #[derive(Debug)]
@@ -100,11 +102,15 @@ fn position(
     })
 }
 
-/// The number of the line the follower starts at, waiting a moment for a first index build.
+/// The number of the line the follower starts at. A small file's first count is waited for
+/// (it takes a few ms); a large one's is not: the history starts at once, without a number.
 fn number(shared: &Shared, follower: &Follower) -> Option<u64> {
     let file = follower.file();
-    let numbering = shared.indexes.of(file, &file.metadata().ok()?);
-    numbering.wait(INDEX_WAIT);
+    let meta = file.metadata().ok()?;
+    let numbering = shared.indexes.of(file, &meta);
+    if meta.len() <= QUICK_COUNT {
+        numbering.wait(INDEX_WAIT);
+    }
     numbering.number_at(file, follower.position().offset)
 }
 
