@@ -1,6 +1,6 @@
 // Searching the whole file and the timeline strip: results newest first with a count and
 // "older matches" (no duplicates), opening a match, n / N, Esc cancelling a long scan, matched
-// markup shown as text, and the timeline's bars, hover and jumps.
+// markup shown as text, the cap on rendered results, and the timeline's bars, hover and jumps.
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -151,6 +151,50 @@ scenario("search: Esc cancels a long scan; the progress stops", async (fx) => {
   await page.waitForTimeout(1000); // progress objects come every 250 ms while a scan runs
   assert.equal(await page.textContent("#search-status"), said, "no progress after cancelling");
   assert.ok(await page.isHidden("#search-cancel"));
+  assert.ok(await page.isVisible("#search-more"), "the search can go on");
+});
+
+scenario("search: at most 2,000 results are rendered; n / N go on past them", async (fx) => {
+  const lines = [];
+  for (let i = 0; i < 3000; i++) lines.push(`row ${i} match`);
+  const file = fx.write("many.log", lines.join("\n") + "\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  await page.fill("#filter", "match");
+  await page.press("#filter", "Enter");
+  for (let n = 500; n < 2000; n += 500) {
+    await searchDone(page, n);
+    await page.click("#search-more");
+  }
+  await searchDone(page, 2000);
+  assert.ok(await page.isHidden("#search-note"));
+  for (const n of [2500, 3000]) {
+    await page.click("#search-more");
+    await waitFor(page, `${n} results`, (n) => {
+      const s = document.getElementById("search-status");
+      return s.dataset.state === "done" && s.dataset.count === String(n);
+    }, n);
+  }
+  assert.equal(await page.locator("#search-results li").count(), 2000, "2,000 rendered");
+  assert.equal(await page.textContent("#search-note"), "Showing the first 2,000 matches; n / N go on through the other 1,000.");
+  assert.match(await page.textContent("#search-status"), /3,000 matches · whole file searched/);
+
+  await page.click("#search-results li:last-child");
+  await waitFor(page, "row 1000", () => document.querySelector("#log .line.target")?.textContent === "row 1000 match");
+  await page.locator("#log").focus();
+  await page.keyboard.press("n");
+  await waitFor(page, "row 999", () => document.querySelector("#log .line.target")?.textContent === "row 999 match");
+  assert.equal(await page.locator("#search-results li.current").count(), 0, "not rendered, so none is current");
+  await page.keyboard.press("Shift+N");
+  await waitFor(page, "row 1000 again", () => document.querySelector("#log .line.target")?.textContent === "row 1000 match");
+  assert.equal(await page.getAttribute("#search-results li.current", "data-i"), "1999");
+
+  // Esc (not in a box, nothing running) closes the results.
+  await page.keyboard.press("Escape");
+  assert.ok(await page.isHidden("#search"));
+  assert.equal(await page.locator("#log.context").count(), 0, "the filter hides other lines again");
 });
 
 scenario("timeline: a bar per bucket, hover says its counts, a click opens that time", async (fx) => {

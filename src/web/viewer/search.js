@@ -31,8 +31,12 @@ const s = {
   /** "idle" | "running" | "done" | "cancelled" | "error" */
   state: "idle",
   ctrl: null,
-  /** Where older matches start (`before=`), null at the start of the file. */
+  /** Where the next page starts (`before=`; null: the end of the file), if `more`. */
   next: null,
+  /** There is more to search: older matches, or the rest of a page cut short. */
+  more: false,
+  /** Results before the page being fetched. */
+  pageFrom: 0,
   scanned: 0,
   total: 0,
   waiting: false,
@@ -58,7 +62,9 @@ export function setupSearch(a) {
   el.searchFile.addEventListener("click", () => startSearch(el.filter.value));
   el.searchCancel.addEventListener("click", cancelSearch);
   el.searchClose.addEventListener("click", closeSearch);
-  el.searchMore.addEventListener("click", () => fetchPage(s.next));
+  el.searchMore.addEventListener("click", () => {
+    if (s.more) fetchPage(s.next);
+  });
   el.searchResults.addEventListener("click", (e) => {
     const li = e.target instanceof Element ? e.target.closest("li[data-i]") : null;
     if (li) openResult(Number(li.dataset.i));
@@ -83,6 +89,7 @@ export function cancelSearch() {
   s.ctrl = null;
   s.state = "cancelled";
   s.wanted = null;
+  cutShort();
   updateStatus();
   return true;
 }
@@ -103,10 +110,16 @@ function reset() {
   cancelAnimationFrame(s.raf);
   Object.assign(s, {
     gen: s.gen + 1, query: null, results: [], pending: [], shown: 0, raf: 0, state: "idle", ctrl: null,
-    next: null, scanned: 0, total: 0, waiting: false, elapsed: 0, error: "", current: -1, wanted: null,
+    next: null, more: false, pageFrom: 0, scanned: 0, total: 0, waiting: false, elapsed: 0, error: "", current: -1, wanted: null,
   });
   el.searchResults.replaceChildren();
   updateStatus();
+}
+
+/** A page ended early: going on resumes before its last result (none is sent twice). */
+function cutShort() {
+  if (s.results.length > s.pageFrom) s.next = s.results[s.results.length - 1].offset;
+  s.more = s.next !== 0;
 }
 
 /** Asks for the next page of matches: the newest ones before `before` (null: the end). */
@@ -114,7 +127,7 @@ async function fetchPage(before) {
   if (s.state === "running" || !s.query) return;
   const gen = s.gen;
   const ctrl = new AbortController();
-  Object.assign(s, { ctrl, state: "running", scanned: 0, total: 0, waiting: false, error: "" });
+  Object.assign(s, { ctrl, state: "running", next: before, more: false, pageFrom: s.results.length, scanned: 0, total: 0, waiting: false, error: "" });
   updateStatus();
   const params = { ...s.query, limit: String(PAGE) };
   if (before !== null) params.before = String(before);
@@ -127,11 +140,13 @@ async function fetchPage(before) {
     if (s.state === "running") {
       s.state = "error";
       s.error = "the search ended early";
+      cutShort();
     }
   } catch (err) {
     if (gen !== s.gen || ctrl.signal.aborted) return;
     s.state = "error";
     s.error = err instanceof HttpError ? err.reason || err.message : `search failed (${err.message})`;
+    cutShort();
   }
   s.ctrl = null;
   updateStatus();
@@ -154,6 +169,8 @@ function onItem(item) {
   } else if (item.type === "done") {
     s.state = "done";
     s.next = item.next ?? null;
+    // A page that ends with the file's first line has nothing older either.
+    s.more = s.next !== null && s.next > 0;
     s.scanned = s.total = item.scanned;
     s.elapsed = item.elapsed_ms;
     schedule();
@@ -184,14 +201,14 @@ function updateStatus() {
   const pct = s.total > 0 ? `scanned ${Math.floor((100 * s.scanned) / s.total)}%` : "scanning";
   let text = "";
   if (s.state === "running") text = s.waiting ? `waiting for a free scan slot · ${count}` : `${pct} · ${count}`;
-  else if (s.state === "done") text = s.next === null ? `${count} · whole file searched` : `${count} · older matches remain`;
+  else if (s.state === "done") text = s.more ? `${count} · older matches remain` : `${count} · whole file searched`;
   else if (s.state === "cancelled") text = `cancelled · ${count}`;
   else if (s.state === "error") text = `${s.error} · ${count}`;
   el.searchStatus.textContent = text;
   el.searchStatus.dataset.state = s.state;
   el.searchStatus.dataset.count = n;
   show(el.searchCancel, s.state === "running");
-  show(el.searchMore, s.state !== "running" && s.state !== "idle" && s.next !== null && s.query !== null);
+  show(el.searchMore, s.state !== "running" && s.more && s.query !== null);
   const hidden = n - Math.min(n, MAX_SHOWN);
   show(el.searchNote, hidden > 0);
   el.searchNote.textContent = hidden > 0 ? `Showing the first ${formatCount(MAX_SHOWN)} matches; n / N go on through the other ${formatCount(hidden)}.` : "";
@@ -283,7 +300,7 @@ export function stepMatch(delta) {
   if (i < 0) return true;
   if (i < s.results.length) openResult(i);
   else if (s.state === "running") s.wanted = i;
-  else if (s.next !== null && s.state !== "error") {
+  else if (s.more && s.state !== "error") {
     s.wanted = i;
     fetchPage(s.next);
   }
