@@ -112,7 +112,12 @@ function onKey(e) {
   if (mode !== "viewer") return;
   if (e.key === "Escape") {
     // Esc stops a running search (even from the filter box), else closes its results.
-    if (cancelSearch() || (!typing && searchShown() && (closeSearch(), true))) e.preventDefault();
+    if (cancelSearch()) {
+      e.preventDefault();
+    } else if (!typing && searchShown()) {
+      e.preventDefault();
+      closeSearch();
+    }
     return;
   }
   if ((e.key === "n" || e.key === "N") && !typing && stepMatch(e.key === "n" ? 1 : -1)) {
