@@ -71,6 +71,11 @@ fn literal_regex_and_case_newest_first_with_numbers_and_ranges() {
         (done(&got)["matches"].as_u64(), &done(&got)["next"]),
         (Some(3), &Value::Null)
     );
+    // A page that ends at line 1 has nothing older.
+    let (_, got) = search(&srv, &format!("path={p}&q=get&limit=3"));
+    assert_eq!(done(&got)["next"], Value::Null);
+    let (_, got) = search(&srv, &format!("path={p}&q=get&limit=2"));
+    assert_eq!(done(&got)["next"], 42, "where the second match starts");
     let (_, got) = search(&srv, &format!("path={p}&q=get&case=1"));
     assert_eq!(texts(&got), ["get /c 404"]);
     let (_, got) = search(&srv, &format!("path={p}&q={}", enc("échec")));

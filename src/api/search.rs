@@ -196,7 +196,8 @@ impl Scan<'_> {
         let mut next = None;
         while let Some((start, block)) = back.next_block()? {
             if let Some(at) = self.block(start, block)? {
-                next = Some(at);
+                // Stopped at the limit; at line 1 there is nothing older.
+                next = (at > 0).then_some(at);
                 break;
             }
             self.scanned += block.len() as u64;
