@@ -225,6 +225,21 @@ fn time_jumps_land_on_the_first_line_at_or_after_the_time_in_every_format() {
     );
     assert!(land(&srv, &zoned, "2026-11-25 01:00:00").ends_with("event 3600"));
     assert!(land(&srv, &zoned, "2026-11-25T00:00:00Z").ends_with("event 3600"));
+    // A `+` left unencoded in the query string (a space once decoded) is still the offset.
+    let (_, v) = window(
+        &srv,
+        &format!(
+            "path={}&time=2026-11-25T01:00:00+01:00&lines=1",
+            zoned.display()
+        ),
+    );
+    assert!(
+        v["lines"][0]["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("event 3600"),
+        "{v}"
+    );
 
     let nginx = dir.write(
         "error.log",
@@ -368,4 +383,33 @@ fn stamps_without_a_zone_are_read_in_the_server_zone() {
         v["lines"][0]["time"], 1_795_557_600_000u64,
         "2026-11-24T22:00:00Z"
     );
+}
+
+#[test]
+fn a_long_unstamped_stretch_does_not_mislead_a_time_jump() {
+    let dir = TempDir::new("jump-dump");
+    // 800,000 lines, ten a second, with a 2 MB thread dump in the middle: 26 MB in all, more
+    // than the final scan reaches, so the binary search must see past the dump.
+    let line = |i: u64| {
+        let t = i / 10;
+        format!(
+            "2026-11-25T{:02}:{:02}:{:02}Z event {i}\n",
+            t / 3600,
+            t / 60 % 60,
+            t % 60
+        )
+    };
+    let mut text: String = (0..400_000).map(line).collect();
+    text += &"\tat java.lang.Thread.run(Thread.java:833) waiting on lock\n".repeat(35_000);
+    text += &(400_000..800_000).map(line).collect::<String>();
+    let log = dir.write("dump.log", text);
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    for second in [1_000u64, 39_999, 40_000, 60_000, 79_999] {
+        let (h, m, s) = (second / 3600, second / 60 % 60, second % 60);
+        let got = land(&srv, &log, &format!("2026-11-25T{h:02}:{m:02}:{s:02}Z"));
+        assert!(
+            got.ends_with(&format!("event {}", second * 10)),
+            "{second}: {got}"
+        );
+    }
 }

@@ -326,6 +326,10 @@ fn hostile_queries_are_refused_or_stay_linear() {
         "{}",
         &body[body.len().saturating_sub(300)..]
     );
+    // A query holding a newline matches no line, and the scan ends (it once spun forever).
+    let (status, body) = ask(format!("path={p}&q=a%0Ab%3D4095"));
+    assert_eq!(status, 200);
+    assert!(body.contains("\"matches\":0"), "{body}");
     // Outside the base path: 404.
     let (status, _) = srv.get(&format!("/_logview/api/search?path={p}&q=a"));
     assert_eq!(status, 404);

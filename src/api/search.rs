@@ -251,7 +251,8 @@ impl Scan<'_> {
         for (i, &(s, e)) in found.iter().enumerate().rev() {
             let offset = start + s as u64;
             let line = &block[s..e.min(s + self.max_line)];
-            self.send(offset, line, numbers.as_ref().map(|n| n[i]))?;
+            let whole = (e - s) as u64;
+            self.send(offset, line, whole, numbers.as_ref().map(|n| n[i]))?;
             if self.sent == self.p.limit {
                 self.scanned += (block.len() - s) as u64;
                 return Ok(Some(offset));
@@ -276,7 +277,8 @@ impl Scan<'_> {
         )
     }
 
-    fn send(&mut self, offset: u64, line: &[u8], number: Option<u64>) -> io::Result<()> {
+    /// Sends one match: the line at `offset` (cut to the bound), `len` bytes long in the file.
+    fn send(&mut self, offset: u64, line: &[u8], len: u64, number: Option<u64>) -> io::Result<()> {
         let text = String::from_utf8_lossy(line);
         let text = text.strip_suffix('\r').unwrap_or(&text);
         let ranges: Vec<[usize; 2]> = self
@@ -291,7 +293,7 @@ impl Scan<'_> {
             m["number"] = json!(n);
         }
         if self.p.context > 0 {
-            let (before, after) = self.context(offset, line.len() as u64)?;
+            let (before, after) = self.context(offset, len)?;
             (m["before"], m["after"]) = (before, after);
         }
         self.out.push(&m);

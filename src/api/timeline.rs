@@ -44,30 +44,29 @@ pub fn timeline(shared: &Shared, req: &Request) -> Result<String, Refusal> {
     let clock = Clock::new(shared.zone.as_ref(), meta.modified().unwrap_or(UNIX_EPOCH));
     let unreadable = |_| Refusal::Forbidden("cannot be read");
     let hist = shared.indexes.timeline(&meta);
+    // Counting a few new MiB is not a scan; a first count is. The place is taken before the
+    // histogram's lock, so no request waits on the lock for a place.
+    let behind = size.saturating_sub(lock(&hist).scanned()) > SMALL_EXTENSION;
+    let place = match behind {
+        true => Some(shared.scans.take(SCAN_WAIT).ok_or(Refusal::Busy)?),
+        false => None,
+    };
     let (width, buckets, lines) = {
         let mut h = lock(&hist);
         if !h.still_matches(&file, size).map_err(unreadable)? {
             *h = Histogram::default();
         }
-        // Counting a few new MiB is not a scan; a first count is.
-        let _place = match size - h.scanned() > SMALL_EXTENSION {
-            true => Some(shared.scans.take(SCAN_WAIT).ok_or(Refusal::Busy)?),
-            false => None,
-        };
         h.extend(&file, size, &clock).map_err(unreadable)?;
         let (width, buckets) = h.buckets(n);
         (width, buckets, h.lines())
     };
+    drop(place);
     let mut found = vec![0u64; buckets.len()];
-    if let Some(q) = &q {
+    if let (Some(q), Some(&(first, _))) = (&q, buckets.first()) {
         let _place = shared.scans.take(SCAN_WAIT).ok_or(Refusal::Busy)?;
-        let first = buckets.first().map_or(0, |b| b.0);
-        for t in matches(&file, size, q, &clock).map_err(unreadable)? {
-            let i = ((t - first).div_euclid(width)).clamp(0, found.len() as i64 - 1);
-            if let Some(f) = found.get_mut(i as usize) {
-                *f += 1;
-            }
-        }
+        let last = found.len() as i64 - 1;
+        let mut each = |t: i64| found[(t - first).div_euclid(width).clamp(0, last) as usize] += 1;
+        matches(&file, size, q, &clock, &mut each).map_err(unreadable)?;
     }
     let items: Vec<_> = buckets
         .iter()

@@ -41,7 +41,8 @@ const MAX_TIMELINES: usize = 16;
 #[derive(Default)]
 pub struct Indexes {
     files: Mutex<HashMap<(u64, u64), Arc<Entry>>>,
-    timelines: Mutex<HashMap<(u64, u64), Timeline>>,
+    /// With when each was last asked for.
+    timelines: Mutex<HashMap<(u64, u64), (Timeline, u64)>>,
     builders: Arc<AtomicUsize>,
     clock: AtomicU64,
 }
@@ -82,14 +83,19 @@ impl Indexes {
     /// The histogram of lines by time of the file with metadata `meta` (empty the first time;
     /// the caller extends it under its lock).
     pub fn timeline(&self, meta: &Metadata) -> Timeline {
+        let now = self.clock.fetch_add(1, Ordering::Relaxed);
         let mut all = lock(&self.timelines);
         let key = (meta.dev(), meta.ino());
         if !all.contains_key(&key) && all.len() >= MAX_TIMELINES {
-            // Any other goes: histograms are rebuilt in about a second per GiB.
-            let other = all.keys().next().copied();
-            other.map(|k| all.remove(&k));
+            let oldest = all
+                .iter()
+                .min_by_key(|(_, (_, used))| *used)
+                .map(|(k, _)| *k);
+            oldest.map(|k| all.remove(&k));
         }
-        all.entry(key).or_default().clone()
+        let entry = all.entry(key).or_insert_with(|| (Timeline::default(), now));
+        entry.1 = now;
+        entry.0.clone()
     }
 
     fn entry(&self, key: (u64, u64)) -> Arc<Entry> {
@@ -119,6 +125,7 @@ impl Indexes {
             return;
         };
         let (entry, builders) = (entry.clone(), self.builders.clone());
+        let building = entry.clone();
         let spawned = std::thread::Builder::new()
             .name("index".into())
             .spawn(move || {
@@ -128,6 +135,7 @@ impl Indexes {
             });
         if spawned.is_err() {
             self.builders.fetch_sub(1, Ordering::AcqRel);
+            building.building.store(false, Ordering::Release);
         }
     }
 }

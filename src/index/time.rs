@@ -19,8 +19,9 @@ use crate::text::time::{self, Stamp};
 
 /// Bytes read at a time while probing.
 const PROBE_BLOCK: usize = 4096;
-/// How far past its offset a probe looks for a stamped line.
-const PROBE_REACH: u64 = 256 * 1024;
+/// How far past its offset a probe looks for a stamped line (a thread dump can run for MiBs
+/// without one; a probe normally stops within a few hundred bytes).
+const PROBE_REACH: u64 = 16 << 20;
 /// Bytes of a line the stamp parser looks at (JSON lines put their time anywhere early).
 const HEAD: usize = 4096;
 /// The binary search stops when its range is this small...
@@ -47,10 +48,16 @@ impl Moment {
             return None;
         }
         // The stamp parser wants seconds; `HH:MM` means `HH:MM:00`.
-        let t = match t.len() {
+        let mut t = match t.len() {
             16 => format!("{t}:00"),
             _ => t.to_string(),
         };
+        // A `+01:00` sent unencoded in a query arrives as ` 01:00`.
+        if let Some(i) = t.get(19..).and_then(|z| z.find(' ')).map(|i| i + 19)
+            && t[i + 1..].starts_with(|c: char| c.is_ascii_digit())
+        {
+            t.replace_range(i..=i, "+");
+        }
         let s = time::parse(t.as_bytes())?;
         Some(match s.offset_min {
             Some(_) => Moment::Utc(s.utc_ms(0)),
@@ -129,6 +136,16 @@ impl<'a> Clock<'a> {
     }
 }
 
+/// What a probe found.
+enum Probe {
+    /// The first stamped line: its offset and key.
+    Stamp(u64, i64),
+    /// No stamped line up to the range's end.
+    Nothing,
+    /// No stamped line within [`PROBE_REACH`].
+    TooFar,
+}
+
 /// Where a time jump lands.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Jump {
@@ -146,16 +163,19 @@ pub fn jump(file: &File, len: u64, m: Moment, clock: &Clock) -> io::Result<(Jump
         Moment::Utc(t) | Moment::Wall(t) => t,
     };
     let mut read = 0;
-    let mut probe = |pos: u64| -> io::Result<Option<(u64, i64)>> {
+    // The first stamped line from `pos` on, looking as far as `until` (the range's end: past
+    // it, nothing stamped means nothing to find in the range) within a read budget.
+    let mut probe = |pos: u64, until: u64| -> io::Result<Probe> {
         let mut fw = Forward::after(file, pos, len, PROBE_BLOCK, HEAD)?;
         let found = loop {
             match fw.next_line()? {
                 Some((o, l)) => match time::parse(l) {
-                    Some(s) => break Some((o, clock.key(s, m))),
-                    None if o - pos > PROBE_REACH => break None,
+                    Some(s) => break Probe::Stamp(o, clock.key(s, m)),
+                    None if o >= until => break Probe::Nothing,
+                    None if o - pos > PROBE_REACH => break Probe::TooFar,
                     None => {}
                 },
-                None => break None,
+                None => break Probe::Nothing,
             }
         };
         read += fw.bytes_read;
@@ -165,10 +185,13 @@ pub fn jump(file: &File, len: u64, m: Moment, clock: &Clock) -> io::Result<(Jump
     let (mut lo, mut hi, mut best, mut seen) = (0, len, None, false);
     while hi - lo > SETTLE {
         let mid = lo + (hi - lo) / 2;
-        match probe(mid)? {
-            Some((o, key)) if key < target => (lo, seen) = (o + 1, true),
-            Some((o, _)) => (hi, best, seen) = (mid, Some(o), true),
-            None => hi = mid,
+        match probe(mid, hi)? {
+            Probe::Stamp(o, key) if key < target => (lo, seen) = (o + 1, true),
+            Probe::Stamp(o, _) => (hi, best, seen) = (mid, Some(o), true),
+            Probe::Nothing => hi = mid,
+            // A long unstamped stretch (a thread dump): no word on either side. Settle here
+            // and let the forward scan, which reaches further, decide.
+            Probe::TooFar => break,
         }
     }
     let (at, scanned) = scan(file, len, lo.saturating_sub(DISORDER), hi, best, m, clock)?;

@@ -106,6 +106,15 @@ impl Histogram {
 
     /// Counts the complete lines from where counting stopped to `len`.
     pub fn extend(&mut self, file: &File, len: u64, clock: &Clock) -> io::Result<()> {
+        let counted = self.count_more(file, len, clock);
+        if counted.is_err() {
+            // Counts of a part read before the error would be counted again: start afresh.
+            *self = Histogram::default();
+        }
+        counted
+    }
+
+    fn count_more(&mut self, file: &File, len: u64, clock: &Clock) -> io::Result<()> {
         let mut last_stamped: Vec<u8> = Vec::new();
         let end = whole_lines(file, self.scanned, len, &mut |start, block| {
             let mut at = 0;
@@ -163,6 +172,7 @@ impl Histogram {
                     offset: c.offset,
                 });
             into.lines += c.lines;
+            into.offset = into.offset.min(c.offset);
         }
         (self.cells, self.res) = (cells, next);
     }
@@ -228,10 +238,16 @@ pub fn width_for(span: i64, n: i64, res: i64) -> i64 {
     if w % res == 0 { w } else { (w / res + 1) * res }
 }
 
-/// The UTC seconds of the lines of `file` (up to `len`) that match `q`, each with the moment of
-/// its own stamp or of the stamped line before it. Returns also the bytes read.
-pub fn matches(file: &File, len: u64, q: &Query, clock: &Clock) -> io::Result<Vec<i64>> {
-    let mut out = Vec::new();
+/// Calls `each` with the UTC second of every line of `file` (up to `len`) that matches `q`:
+/// the moment of its own stamp or of the stamped line before it (matches before the first
+/// stamp are not given).
+pub fn matches(
+    file: &File,
+    len: u64,
+    q: &Query,
+    clock: &Clock,
+    each: &mut dyn FnMut(i64),
+) -> io::Result<()> {
     let mut current: Option<i64> = None;
     whole_lines(file, 0, len, &mut |_, block| {
         let mut prev_end = 0;
@@ -242,7 +258,7 @@ pub fn matches(file: &File, len: u64, q: &Query, clock: &Clock) -> io::Result<Ve
             });
             if let Some(t) = t {
                 current = Some(t);
-                out.push(t);
+                each(t);
             }
             prev_end = s;
             true
@@ -251,7 +267,7 @@ pub fn matches(file: &File, len: u64, q: &Query, clock: &Clock) -> io::Result<Ve
             current = Some(t);
         }
     })?;
-    Ok(out)
+    Ok(())
 }
 
 /// The moment of the last stamped line of `bytes` (whole lines), reading backwards.
@@ -270,6 +286,50 @@ fn stamp_before(bytes: &[u8], clock: &Clock) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn coarsening_keeps_each_bucket_at_its_first_line() {
+        // A line stamped a second later comes first; then enough seconds to coarsen.
+        let mut text = String::from("2026-11-25T00:00:11Z A\n2026-11-25T00:00:10Z B\n");
+        for i in 0..(MAX_CELLS as u64 + 10) {
+            let t = 20 + i;
+            text += &format!(
+                "2026-11-25T{:02}:{:02}:{:02}Z x\n",
+                t / 3600,
+                t / 60 % 60,
+                t % 60
+            );
+        }
+        let p = std::env::temp_dir().join(format!("logview-timeline-{}", std::process::id()));
+        std::fs::write(&p, &text).unwrap();
+        let f = File::open(&p).unwrap();
+        let _ = std::fs::remove_file(&p);
+        let mut h = Histogram::default();
+        h.extend(
+            &f,
+            text.len() as u64,
+            &Clock::new(None, std::time::SystemTime::now()),
+        )
+        .unwrap();
+        assert!(h.res > 1, "coarsened");
+        let (_, buckets) = h.buckets(10);
+        assert_eq!(
+            buckets[0].1.offset, 0,
+            "the bucket starts at its first line"
+        );
+        assert_eq!(h.lines(), MAX_CELLS as u64 + 12);
+        // A read that fails (the file is shorter than said) leaves no partial counts.
+        let mut h = Histogram::default();
+        assert!(
+            h.extend(
+                &f,
+                text.len() as u64 + 5_000_000,
+                &Clock::new(None, std::time::SystemTime::now())
+            )
+            .is_err()
+        );
+        assert_eq!((h.lines(), h.scanned()), (0, 0));
+    }
 
     #[test]
     fn widths_divide_and_fit() {

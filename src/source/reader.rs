@@ -148,13 +148,14 @@ impl<'a> Backward<'a> {
             self.buf.resize((self.end - start) as usize, 0);
             self.file.read_exact_at(&mut self.buf, start)?;
             // The bytes before the first `\n` belong to a line that starts earlier.
+            // (A `\n` that ends the block ends its last line: it starts no line in it.)
             let cut = match memchr::memchr(b'\n', &self.buf) {
                 _ if start == 0 => Some(0),
-                Some(i) => Some(i + 1),
-                None if size >= MAX_BLOCK => Some(0),
-                None => None,
+                Some(i) if i + 1 < self.buf.len() => Some(i + 1),
+                _ if size >= MAX_BLOCK => Some(0),
+                _ => None,
             };
-            if let Some(cut) = cut.filter(|&c| c < self.buf.len() || start == 0) {
+            if let Some(cut) = cut {
                 self.end = start + cut as u64;
                 return Ok(Some((self.end, &self.buf[cut..])));
             }

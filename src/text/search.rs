@@ -78,10 +78,13 @@ impl Caseless {
     }
 
     /// Where the needle first occurs in `hay` at or after `from`, any case.
-    fn find(&self, hay: &[u8], mut from: usize) -> Option<usize> {
-        while let Some(i) = self.finder.find(&hay[from..]) {
+    fn find(&self, hay: &[u8], from: usize) -> Option<usize> {
+        let first = from;
+        let mut from = from + self.at;
+        while let Some(i) = self.finder.find(hay.get(from..)?) {
             let hit = from + i;
-            let start = hit.checked_sub(self.at);
+            // Never a start before `first`: the caller has moved past it.
+            let start = hit.checked_sub(self.at).filter(|&s| s >= first);
             let window = start.and_then(|s| hay.get(s..s + self.needle.len()));
             if window.is_some_and(|w| w.eq_ignore_ascii_case(&self.needle)) {
                 return start;
@@ -120,7 +123,10 @@ impl Query {
                 regex::Error::CompiledTooBig(_) => QueryError::TooBig,
                 _ => QueryError::Invalid,
             })?;
-        let caseless = (ascii && !case).then(|| Caseless::new(q)).flatten();
+        // A needle holding a newline never matches a line: the regex says so at once.
+        let caseless = (ascii && !case && !q.contains('\n'))
+            .then(|| Caseless::new(q))
+            .flatten();
         Ok(Query { re, caseless })
     }
 
@@ -164,7 +170,7 @@ impl Query {
             if m + c.needle.len() <= end && !found(start, end) {
                 return;
             }
-            at = end + 1;
+            at = (end + 1).max(at + 1);
         }
     }
 
@@ -218,7 +224,7 @@ mod tests {
     fn caseless_literals_find_what_the_regex_finds() {
         let block =
             "bytes=4095 x\nBYTES=4095\nbytes=4096\nbYtEs=4095bytes=4095\n=4095 alone\nab=40\n";
-        for q in ["bytes=4095", "=4095", "S=4", "ab=40", "x 4\nBYTES"] {
+        for q in ["bytes=4095", "=4095", "S=4", "ab=40", "x 4 BYTES"] {
             let fast = Query::new(q, false, false).unwrap();
             let mut slow = fast.clone();
             slow.caseless = None;
