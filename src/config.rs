@@ -22,7 +22,8 @@ USAGE:
 
 ARGS:
   ROOT                    a directory (or single file) that may be viewed; repeatable;
-                          default: the current directory
+                          default: the current directory. `-` reads standard input and
+                          serves it at /- (e.g. journalctl -f | logview -)
 
 OPTIONS:
   -b, --bind ADDR         listen address (default 127.0.0.1:8765; port 0 picks a free port)
@@ -34,6 +35,8 @@ OPTIONS:
                           address may hold 16 of them (no share with --trust-proxy)
       --allow-origin URL  extra browser Origin allowed to connect (repeatable)
       --max-line-bytes N  longer lines are cut to N bytes (default 1048576)
+      --stdin-max-bytes N standard input kept at most (default 1073741824); past half of
+                          it the older half is dropped
       --poll-ms MS        slowest file poll interval when a file is idle (default 200;
                           values over 250 act as 250)
       --auth-file FILE    require HTTP Basic authentication; FILE holds USER:HASH lines made
@@ -67,6 +70,10 @@ pub struct Config {
     /// URL prefix without a trailing slash (`""` when none).
     pub base_path: String,
     pub trust_proxy: bool,
+    /// `-` was given: standard input is served at `/-`.
+    pub stdin: bool,
+    /// Bytes of standard input kept at most.
+    pub stdin_max: u64,
 }
 
 /// What the command line asked for.
@@ -147,7 +154,16 @@ fn serve(mut p: pico_args::Arguments, env_auth: Option<String>) -> Result<Config
     let no_auth = p.contains("--no-auth");
     let trust_proxy = p.contains("--trust-proxy");
     let base_path: Option<String> = p.opt_value_from_str("--base-path")?;
+    let stdin_max: u64 = p
+        .opt_value_from_str("--stdin-max-bytes")?
+        .unwrap_or(1 << 30);
     let roots = free_args(p)?;
+    let stdin = roots.iter().any(|r| r == "-");
+    if stdin_max < 1 << 20 {
+        return Err(ArgError::Invalid(
+            "--stdin-max-bytes must be at least 1048576".into(),
+        ));
+    }
     if heartbeat == 0 || max_clients == 0 || max_pending == 0 || poll_ms == 0 {
         return Err(ArgError::Invalid(
             "--heartbeat, --max-clients, --max-pending and --poll-ms must be at least 1".into(),
@@ -181,6 +197,8 @@ fn serve(mut p: pico_args::Arguments, env_auth: Option<String>) -> Result<Config
         auth,
         base_path: parse_base_path(base_path.as_deref().unwrap_or(""))?,
         trust_proxy,
+        stdin,
+        stdin_max,
     })
 }
 
@@ -234,7 +252,8 @@ fn canonical_roots(args: Vec<OsString>) -> Result<Vec<PathBuf>, ArgError> {
         args
     };
     let mut roots = Vec::with_capacity(args.len());
-    for a in args {
+    // `-` is standard input, not a directory.
+    for a in args.into_iter().filter(|a| a != "-") {
         let p = PathBuf::from(a);
         let canonical = p
             .canonicalize()

@@ -18,6 +18,7 @@ use crate::http::{Request, Response};
 use crate::reception::Arrival;
 use crate::source::position::fnv1a;
 use crate::source::sandbox;
+use crate::source::stdin;
 use crate::state::{Shared, Slot};
 use crate::stream::{self, Upgrade, WRITE_TIMEOUT};
 
@@ -178,9 +179,15 @@ fn route(asker: &Asker, req: &Request) -> Result<Route, Refusal> {
     if let Some(name) = path.strip_prefix(PREFIX) {
         return internal(shared, req, name).map(Route::Respond);
     }
-    if let Err(r) = Some(path)
-        .filter(|p| *p != "/")
-        .map_or(Ok(()), |p| shared.sandbox.resolve(p).map(drop))
+    // Standard input alone: `/` is its viewer.
+    if path == "/" && shared.config.stdin && shared.config.roots.is_empty() {
+        let to = format!("{}{}", shared.config.base_path, stdin::URL_PATH);
+        return Ok(Route::Respond(
+            Response::status(302, "Found").with("Location", to),
+        ));
+    }
+    if path != "/"
+        && let Err(r) = shared.sandbox.resolve(path)
     {
         return refused_page(asker, req, r).map(Route::Respond);
     }

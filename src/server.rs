@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::http::refusal::Refusal;
 use crate::reception::{self, Arrival, Limits};
 use crate::router;
+use crate::source::stdin::Spool;
 use crate::state::{Shared, Slot};
 
 /// Stack per connection thread: sessions keep their buffers on the heap.
@@ -46,8 +47,23 @@ pub fn run(mut config: Config) -> io::Result<()> {
         pending: config.max_pending,
         per_address: (!config.trust_proxy).then_some(PENDING_PER_ADDRESS),
     };
-    let shared = Arc::new(Shared::new(config));
+    let stdin = match config.stdin {
+        true => Some(read_stdin(config.stdin_max)?),
+        false => None,
+    };
+    let shared = Arc::new(Shared::new(config, stdin));
     reception::run(listener, limits, |arrival| start(&shared, arrival))
+}
+
+/// Starts spooling standard input, served at `/-`.
+fn read_stdin(max: u64) -> io::Result<Arc<Spool>> {
+    let spool = Spool::create()?;
+    info!(
+        "standard input is served at /- (spool {})",
+        spool.path.display()
+    );
+    spool.start(io::stdin(), max);
+    Ok(spool)
 }
 
 /// Raises the soft descriptor limit to the hard one (as Go's runtime does) and returns it.

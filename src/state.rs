@@ -15,6 +15,7 @@ use crate::follow::watch::Watches;
 use crate::index::Indexes;
 use crate::index::time::Clock;
 use crate::source::sandbox::Sandbox;
+use crate::source::stdin::Spool;
 
 /// What every connection thread shares.
 pub struct Shared {
@@ -32,9 +33,14 @@ pub struct Shared {
 }
 
 impl Shared {
-    pub fn new(config: Config) -> Shared {
+    pub fn new(config: Config, stdin: Option<Arc<Spool>>) -> Shared {
+        let sandbox = Sandbox::new(config.roots.clone());
+        let sandbox = match stdin {
+            Some(spool) => sandbox.with_stdin(spool),
+            None => sandbox,
+        };
         Shared {
-            sandbox: Arc::new(Sandbox::new(config.roots.clone())),
+            sandbox: Arc::new(sandbox),
             config,
             watches: Arc::new(Watches::default()),
             indexes: Indexes::default(),

@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::http::refusal::Refusal;
 use crate::source::sandbox::{self, Sandbox, Target};
+use crate::source::stdin;
 
 /// Entries listed per directory at most; the reply says when more were left out.
 const MAX_ENTRIES: usize = 5000;
@@ -24,10 +25,18 @@ const MAX_SCANNED: usize = 200_000;
 pub fn list(sb: &Sandbox, path: Option<&str>) -> Result<String, Refusal> {
     let value = match path.filter(|p| !p.is_empty() && *p != "/") {
         None => {
-            let entries: Vec<Value> = sb
-                .roots()
-                .iter()
-                .filter_map(|r| entry(sb, r, &r.to_string_lossy()))
+            // Standard input first, under its own name and path.
+            let stdin = sb.stdin().and_then(|s| {
+                let mut e = entry(sb, &s.path, "standard input")?;
+                e["path"] = json!(stdin::URL_PATH);
+                Some(e)
+            });
+            let entries: Vec<Value> = stdin
+                .into_iter()
+                .chain(
+                    sb.roots()
+                        .filter_map(|r| entry(sb, r, &r.to_string_lossy())),
+                )
                 .collect();
             json!({ "path": null, "type": "roots", "parent": null, "entries": entries, "truncated": false })
         }

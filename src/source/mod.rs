@@ -1,6 +1,8 @@
 //! What can be read, and how to find places in it: the sandbox (a request path → an allowed
-//! file), positions that survive restarts, and the reader that starts anywhere in a file.
+//! file), standard input's spool, positions that survive restarts, and the reader that starts
+//! anywhere in a file.
 
 pub mod position;
 pub mod reader;
 pub mod sandbox;
+pub mod stdin;

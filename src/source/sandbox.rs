@@ -19,10 +19,12 @@ use std::fs::{File, Metadata, OpenOptions};
 use std::io;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use percent_encoding::percent_decode_str;
 
 use crate::http::refusal::Refusal;
+use crate::source::stdin::Spool;
 
 /// `O_NONBLOCK` on Linux: opening a FIFO for reading with it never blocks.
 const O_NONBLOCK: i32 = 0o4000;
@@ -41,16 +43,37 @@ pub enum Target {
 #[derive(Debug, Clone)]
 pub struct Sandbox {
     roots: Vec<PathBuf>,
+    /// Standard input's spool, served at `/-` (its directory is a root nobody lists).
+    stdin: Option<Arc<Spool>>,
 }
 
 impl Sandbox {
     /// `roots` must already be canonical (config does that).
     pub fn new(roots: Vec<PathBuf>) -> Self {
-        Sandbox { roots }
+        Sandbox { roots, stdin: None }
     }
 
-    pub fn roots(&self) -> &[PathBuf] {
-        &self.roots
+    /// Also serves standard input's spool at `/-`.
+    pub fn with_stdin(mut self, spool: Arc<Spool>) -> Self {
+        self.roots.push(spool.dir.clone());
+        self.stdin = Some(spool);
+        self
+    }
+
+    /// The roots a listing shows (not standard input's spool directory).
+    pub fn roots(&self) -> impl Iterator<Item = &PathBuf> {
+        let hidden = self.stdin.as_ref().map(|s| &s.dir);
+        self.roots.iter().filter(move |r| Some(*r) != hidden)
+    }
+
+    /// Standard input's spool, when `-` was given.
+    pub fn stdin(&self) -> Option<&Arc<Spool>> {
+        self.stdin.as_ref()
+    }
+
+    /// The file a request path names: `/-` is standard input's spool.
+    pub fn alias<'a>(&'a self, path: &'a Path) -> &'a Path {
+        self.stdin.as_ref().map_or(path, |s| s.alias(path))
     }
 
     /// Resolves the raw (still percent-encoded) path of a request target.
@@ -82,6 +105,7 @@ impl Sandbox {
 
     /// The canonical form of `path`, when both it and its canonical form are under the roots.
     fn real_path(&self, path: &Path) -> Result<PathBuf, Refusal> {
+        let path = self.alias(path);
         if !path
             .components()
             .all(|c| matches!(c, Component::RootDir | Component::Normal(_)))

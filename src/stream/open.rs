@@ -67,6 +67,7 @@ pub fn open(
     // pointed elsewhere (as logrotate -L or Kubernetes do), that is a rotation. Every (re)open
     // goes through the sandbox again.
     let path = sandbox::decode(path)?;
+    let path = shared.sandbox.alias(&path).to_path_buf();
     let Target::File(_) = shared.sandbox.check(&path)? else {
         return Err(Refusal::Forbidden("not a regular file"));
     };

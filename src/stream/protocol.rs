@@ -20,6 +20,8 @@ pub enum Event {
     Rotated,
     /// The file was truncated (copytruncate); its lines follow from its start.
     Truncated,
+    /// Standard input ended: no more lines will come (the stream stays open).
+    Eof,
 }
 
 impl Event {
@@ -33,6 +35,7 @@ impl Event {
             Event::Gap => "gap",
             Event::Rotated => "rotated",
             Event::Truncated => "truncated",
+            Event::Eof => "eof",
         }
     }
 }

@@ -26,6 +26,7 @@ use crate::follow::watch::Subscription;
 use crate::follow::{FollowError, Follower, Poll};
 use crate::http::refusal::Refusal;
 use crate::render::Renderer;
+use crate::source::stdin::Spool;
 use crate::state::{Shared, Slot};
 
 /// Bytes of rendered lines gathered before a frame is sent (a frame may exceed it by at most
@@ -277,14 +278,26 @@ impl Session {
             .watches
             .subscribe(self.follower.path(), poll_max, self.ws.get_ref())
             .map_err(|e| Ending::Network(e.to_string()))?;
-        self.follow(&watch, shared.config.heartbeat)
+        let stdin = shared
+            .sandbox
+            .stdin()
+            .filter(|s| s.path == self.follower.path());
+        self.follow(&watch, shared.config.heartbeat, stdin.map(|s| &**s))
     }
 
     /// The follow loop: the thread sleeps on the file's shared watch and reads the file only
     /// when the watch saw it change (or lines are backed up); the watch also wakes it when its
     /// client sends something. It wakes by itself for heartbeats, and polls anyway every
     /// [`SAFETY_POLL`] in case the watcher could not run.
-    fn follow(&mut self, watch: &Subscription, heartbeat: Duration) -> Result<(), Ending> {
+    /// Following standard input (`stdin`), the end of input is told once everything read
+    /// before it was sent (an unfinished last line is completed).
+    fn follow(
+        &mut self,
+        watch: &Subscription,
+        heartbeat: Duration,
+        stdin: Option<&Spool>,
+    ) -> Result<(), Ending> {
+        let mut ended = false;
         let mut last_ping = Instant::now();
         let mut polled = watch.generation();
         let mut backlog = true;
@@ -299,8 +312,15 @@ impl Session {
             };
             if now != polled || backlog || last_poll.elapsed() >= due {
                 polled = now;
+                let input_over = stdin.is_some_and(Spool::ended);
                 backlog = self.pump()?;
                 last_poll = Instant::now();
+                if input_over && !backlog && !ended {
+                    ended = true;
+                    self.render_lines(|f, sink| f.flush_partial(sink))?;
+                    self.send_frame()?;
+                    self.event(Event::Eof)?;
+                }
             }
             if last_ping.elapsed() >= heartbeat {
                 self.send(Message::Ping(Default::default()))?;

@@ -107,6 +107,7 @@ const MARKERS = {
   gap: "file changed while disconnected; some lines may be missing",
   rotated: "file rotated: following the new file from its start",
   truncated: "file truncated: reading again from the start",
+  eof: "input ended: no more lines will arrive",
 };
 
 function onEvent(msg) {
