@@ -14,7 +14,7 @@ use std::os::unix::fs::FileExt;
 use crate::index::time::Clock;
 use crate::source::position::Fingerprint;
 use crate::text::search::Query;
-use crate::text::time;
+use crate::text::time::{self, SecondKey};
 
 /// Bucket widths in seconds; each divides the next, so counts at one regroup exactly into any
 /// later one.
@@ -115,7 +115,7 @@ impl Histogram {
     }
 
     fn count_more(&mut self, file: &File, len: u64, clock: &Clock) -> io::Result<()> {
-        let mut last_stamped: Vec<u8> = Vec::new();
+        let mut last = SecondKey::default();
         let end = whole_lines(file, self.scanned, len, &mut |start, block| {
             let mut at = 0;
             let ends = memchr::memchr_iter(b'\n', block);
@@ -123,12 +123,11 @@ impl Histogram {
             for nl in ends.chain(tail) {
                 let line = &block[at..nl];
                 // Lines stamped in the same second as the last are not parsed again.
-                if !time::same_second(&last_stamped, line)
+                if !last.matches(line)
                     && let Some(s) = second(line, clock)
                 {
                     self.current = Some(s);
-                    last_stamped.clear();
-                    last_stamped.extend_from_slice(&line[..line.len().min(32)]);
+                    last = SecondKey::of(line).unwrap_or_default();
                 }
                 self.count(start + at as u64);
                 at = nl + 1;
@@ -249,10 +248,19 @@ pub fn matches(
     each: &mut dyn FnMut(i64),
 ) -> io::Result<()> {
     let mut current: Option<i64> = None;
+    // The key of the stamp `current` came from, when it was a matching line's own.
+    let mut key = SecondKey::default();
     whole_lines(file, 0, len, &mut |_, block| {
         let mut prev_end = 0;
         q.matching_lines(block, &mut |s, e| {
-            let t = second(&block[s..e], clock).or_else(|| {
+            let line = &block[s..e];
+            // `current` is the second of `key`'s line while `key` is set.
+            let hit = current.is_some() && key.matches(line);
+            let own = if hit { current } else { second(line, clock) };
+            if !hit {
+                key = own.and_then(|_| SecondKey::of(line)).unwrap_or_default();
+            }
+            let t = own.or_else(|| {
                 // An unstamped line: the stamped line before it, in this block or an earlier.
                 stamp_before(&block[prev_end..s], clock).or(current)
             });
@@ -265,6 +273,7 @@ pub fn matches(
         });
         if let Some(t) = stamp_before(&block[prev_end..], clock) {
             current = Some(t);
+            key = SecondKey::default();
         }
     })?;
     Ok(())

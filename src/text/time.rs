@@ -72,41 +72,64 @@ pub fn parse(line: &[u8]) -> Option<Stamp> {
     })
 }
 
-/// True when `a` and `b` both start with an ISO or syslog stamp that names the same second
-/// (the same bytes up to the seconds, and after any fraction the same zone): a run of lines
-/// stamped within one second is then parsed once.
-pub fn same_second(a: &[u8], b: &[u8]) -> bool {
-    let iso =
-        |s: &[u8]| s.len() >= 19 && matches!(s[4], b'-' | b'/') && s[13] == b':' && s[16] == b':';
-    let syslog = |s: &[u8]| {
-        s.len() >= 15
-            && s[3] == b' '
-            && s[12] == b':'
-            && s.first().is_some_and(u8::is_ascii_uppercase)
-    };
-    let head = match () {
-        _ if iso(a) => 19,
-        _ if syslog(a) => 15,
-        _ => return false,
-    };
-    let zone = |s: &[u8]| -> Option<[u8; 6]> {
-        let mut i = head;
-        if matches!(s.get(i), Some(b'.' | b',')) {
-            i += 1 + s[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
-        }
-        let mut z = [b' '; 6];
-        let zone_byte = |c: &&u8| matches!(c, b'Z' | b'+' | b'-' | b':' | b'0'..=b'9');
-        for (k, c) in s[i.min(s.len())..]
-            .iter()
-            .take_while(zone_byte)
-            .take(6)
-            .enumerate()
-        {
-            z[k] = *c;
-        }
-        Some(z)
-    };
-    b.len() >= head && a[..head] == b[..head] && zone(a) == zone(b)
+/// What names a line's second when it starts with an ISO or syslog stamp: its bytes up to the
+/// seconds, and the zone after any fraction. Two lines with the same key are stamped in the
+/// same second, so a run of them is parsed once.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SecondKey {
+    head: Vec<u8>,
+    zone: [u8; 6],
+}
+
+impl SecondKey {
+    /// The key of `line`, when it starts with a stamp of a known shape.
+    pub fn of(line: &[u8]) -> Option<SecondKey> {
+        let head = second_head(line)?;
+        Some(SecondKey {
+            head: line[..head].to_vec(),
+            zone: zone_after(line, head),
+        })
+    }
+
+    /// True when `line` starts with this very second.
+    pub fn matches(&self, line: &[u8]) -> bool {
+        !self.head.is_empty()
+            && line.starts_with(&self.head)
+            && zone_after(line, self.head.len()) == self.zone
+    }
+}
+
+/// How many bytes of `s` name its stamp up to the seconds (ISO 19, syslog 15).
+fn second_head(s: &[u8]) -> Option<usize> {
+    let iso = s.len() >= 19 && matches!(s[4], b'-' | b'/') && s[13] == b':' && s[16] == b':';
+    let syslog = s.len() >= 15
+        && s[3] == b' '
+        && s[12] == b':'
+        && s.first().is_some_and(u8::is_ascii_uppercase);
+    match () {
+        _ if iso => Some(19),
+        _ if syslog => Some(15),
+        _ => None,
+    }
+}
+
+/// Up to 6 zone bytes (`Z`, `+01:00`) after the seconds at `at` and any fraction.
+fn zone_after(s: &[u8], at: usize) -> [u8; 6] {
+    let mut i = at;
+    if matches!(s.get(i), Some(b'.' | b',')) {
+        i += 1 + s[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+    }
+    let mut z = [b' '; 6];
+    let zone_byte = |c: &&u8| matches!(c, b'Z' | b'+' | b'-' | b':' | b'0'..=b'9');
+    for (k, c) in s[i.min(s.len())..]
+        .iter()
+        .take_while(zone_byte)
+        .take(6)
+        .enumerate()
+    {
+        z[k] = *c;
+    }
+    z
 }
 
 /// `YYYY-MM-DD[T ]HH:MM[:SS[.frac]][Z|±HH[:]MM]`, or `YYYY/MM/DD HH:MM:SS`.
@@ -379,7 +402,8 @@ mod tests {
 
     #[test]
     fn runs_within_one_second() {
-        let same = |a: &str, b: &str| same_second(a.as_bytes(), b.as_bytes());
+        let same =
+            |a: &str, b: &str| SecondKey::of(a.as_bytes()).is_some_and(|k| k.matches(b.as_bytes()));
         assert!(same(
             "2026-11-25T03:14:00.123Z a",
             "2026-11-25T03:14:00.999Z b"
