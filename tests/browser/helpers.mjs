@@ -55,12 +55,12 @@ let serverCount = 0;
  * Starts `logview --bind 127.0.0.1:PORT ROOT` and resolves once it printed its URL.
  * `log` collects its stderr.
  */
-export async function startServer(root, { port = 0, args = [], log = [] } = {}) {
+export async function startServer(root, { port = 0, args = [], log = [], stdin = false } = {}) {
   const id = ++serverCount;
   // Binding the port a killed server just released is retried a few times.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await spawnServer(id, root, port, args, log);
+      return await spawnServer(id, root, port, args, log, stdin);
     } catch (err) {
       if (port === 0 || attempt >= 10) throw err;
       log.push(`[test] server start failed (${err.message}), retrying`);
@@ -69,9 +69,10 @@ export async function startServer(root, { port = 0, args = [], log = [] } = {}) 
   }
 }
 
-function spawnServer(id, root, port, args, log) {
+function spawnServer(id, root, port, args, log, stdin = false) {
   const proc = spawn(BIN, ["--bind", `127.0.0.1:${port}`, ...args, root], {
-    stdio: ["ignore", "pipe", "pipe"],
+    // `stdin: true` gives the test the server's standard input (for `logview -`).
+    stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"],
   });
   readline.createInterface({ input: proc.stderr }).on("line", (l) => log.push(`[logview#${id}] ${l}`));
   const exited = new Promise((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
