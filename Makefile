@@ -56,6 +56,9 @@ router;src/router.rs;;--test refusals --test auth --test page --test flood --tes
 positions;src/source/position.rs src/follow/follower.rs;Position|Fingerprint|Follower::resume|fingerprint_hash|fnv1a|check_rotation|Follower::restart|Follower::position;--lib --test resume --test follow --test follow_ends
 render;src/render.rs;push_escaped|is_special|Renderer::html|Renderer::step|text|Renderer::line;--lib --test history --test hostile_render
 session;src/stream/session.rs;send_on|read_client|ws_config|close_frame|follow|flush|Batch::check;--test hostile --test hostile_render --test follow_ends --test watch --test follow
+index;src/index/lines.rs src/index/time.rs src/source/reader.rs;;--lib --test lines_jump --test lines_api
+search;src/text/search.rs src/api/search.rs;;--lib --test search
+timeline;src/index/timeline.rs src/api/timeline.rs;;--lib --test timeline
 endef
 export MUTANT_SETS
 mutants:
