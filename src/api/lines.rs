@@ -10,7 +10,7 @@
 
 use std::fs::File;
 use std::io;
-use std::time::UNIX_EPOCH;
+use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
@@ -24,6 +24,8 @@ use crate::source::sandbox;
 use crate::state::Shared;
 use crate::text::time as stamp;
 
+/// How long a line number beyond the index waits for a scan place before a 503.
+const SCAN_WAIT: Duration = Duration::from_secs(10);
 /// Lines in a window when `lines` is not given...
 const DEFAULT_LINES: usize = 200;
 /// ... and at most.
@@ -57,6 +59,12 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
     let (file, meta) = shared.sandbox.open_file(&sandbox::plain(&path)?)?;
     let size = meta.len();
     let numbering = shared.indexes.of(&file, &meta);
+    // A line number past what the index has counted is found by counting on: a scan like a
+    // search, so it takes a scan place.
+    let _place = match (&anchor, numbering.total(size)) {
+        (Anchor::Line(_), None) => Some(shared.scans.take(SCAN_WAIT).ok_or(Refusal::Busy)?),
+        _ => None,
+    };
     let clock = Clock::new(shared.zone.as_ref(), meta.modified().unwrap_or(UNIX_EPOCH));
     let file = Opened {
         file: &file,
