@@ -70,13 +70,14 @@ async function route() {
   try {
     if (path === "/") {
       const groups = await rootGroups();
-      if (gen === routeGen) showBrowser(null, null, groups);
+      if (gen === routeGen) showBrowser(null, null, groups, rootGroups);
       return;
     }
     const info = await fetchList(path);
     if (gen !== routeGen) return;
+    const dirGroups = (info) => [{ heading: null, entries: info.entries, truncated: info.truncated }];
     if (info.type === "file") openViewer(info);
-    else showBrowser(info.path, info.parent, [{ heading: null, entries: info.entries, truncated: info.truncated }]);
+    else showBrowser(info.path, info.parent, dirGroups(info), async () => dirGroups(await fetchList(path)));
   } catch (err) {
     if (gen !== routeGen) return;
     setMode(null);

@@ -1,10 +1,22 @@
-// The file browser (at `/` and at directory paths): the listing table, its sorting and its
-// name filter. File names are only ever set as text.
+// The file browser (at `/` and at directory paths): the listing table, its sorting, its name
+// filter, and its refresh (new files appear, sizes and times move, removed files go, without
+// reloading: one listing request every REFRESH_MS while the listing is shown and visible).
+// File names are only ever set as text.
 
 import { fetchList, hrefFor } from "./api.js";
-import { el, show, store, setMode, setWhere, formatSize, formatDate, formatCount } from "./dom.js";
+import { el, show, store, setMode, setWhere, formatSize, formatDate, formatCount, currentMode } from "./dom.js";
 
-const browse = { groups: [], sort: store.get("sort", "name"), desc: store.get("desc", "0") === "1" };
+/** How often a shown listing is read again (the server reads each directory at most this often). */
+const REFRESH_MS = 2000;
+
+const browse = {
+  groups: [],
+  sort: store.get("sort", "name"),
+  desc: store.get("desc", "0") === "1",
+  /** Reads the shown listing again (null: nothing to refresh), and its timer. */
+  reload: null,
+  timer: null,
+};
 
 /** At `/`: the content of every root directory; roots that are files are listed as such. */
 export async function rootGroups() {
@@ -25,13 +37,35 @@ export async function rootGroups() {
   return groups;
 }
 
-export function showBrowser(path, parent, groups) {
+/** Shows a listing; `reload()` reads it again (resolving to its groups) for the refresh. */
+export function showBrowser(path, parent, groups, reload = null) {
   setMode("browser");
   setWhere(path, hrefFor(parent));
   document.title = path ? `${path} — logview` : "logview";
   browse.groups = groups;
   el.filesFilter.value = "";
   renderFiles();
+  browse.reload = reload;
+  clearTimeout(browse.timer);
+  browse.timer = setTimeout(refresh, REFRESH_MS);
+}
+
+/** Reads the shown listing again and redraws it when anything changed (the filter stays). */
+async function refresh() {
+  const reload = browse.reload;
+  if (!reload || currentMode() !== "browser") return;
+  if (!document.hidden) {
+    try {
+      const groups = await reload();
+      if (reload === browse.reload && JSON.stringify(groups) !== JSON.stringify(browse.groups)) {
+        browse.groups = groups;
+        renderFiles();
+      }
+    } catch {
+      // The server is unreachable for a moment: the listing stays as it was.
+    }
+  }
+  if (reload === browse.reload) browse.timer = setTimeout(refresh, REFRESH_MS);
 }
 
 function compareEntries(a, b) {

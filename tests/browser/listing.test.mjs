@@ -110,3 +110,21 @@ scenario("names that need percent-encoding open from the list and as deep links"
   await waitFor(page, "the line after a reload", () => document.querySelector("#log .line")?.textContent === "odd but fine");
   assert.equal(decodeURIComponent(new URL(page.url()).pathname.split("/").pop()), name);
 });
+
+scenario("a shown listing keeps itself up to date, keeping its filter", async (fx) => {
+  fx.write("app.log", "hello\n");
+  fx.write("old.log", "old\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(server.url);
+  await waitEntries(page, "the first listing", ["app.log", "old.log"]);
+  await page.fill("#files-filter", "log");
+  fx.write("new.log", "a new file\n");
+  fs.rmSync(path.join(fx.root, "old.log"));
+  fx.write("app.log", "x".repeat(5000) + "\n");
+  await waitEntries(page, "the refreshed listing", ["app.log", "new.log"]);
+  await waitFor(page, "the new size", () =>
+    [...document.querySelectorAll("#files tr.entry")].some((tr) => tr.querySelector(".size").textContent === "4.9 KiB"),
+  );
+  assert.equal(await page.inputValue("#files-filter"), "log", "the filter stays");
+});
