@@ -210,3 +210,63 @@ fn a_browser_asking_for_a_missing_or_refused_file_gets_the_page_with_the_status_
     assert!(!resp.contains("root:"), "{resp}");
     srv.wait_log("not-yet.log", std::time::Duration::from_secs(5));
 }
+
+#[test]
+fn rotated_members_are_listed_inside_their_file_newest_first() {
+    let dir = TempDir::new("families");
+    let day = |d: u64| {
+        std::time::SystemTime::UNIX_EPOCH
+            + std::time::Duration::from_secs(1_795_000_000 + d * 86_400)
+    };
+    let put = |name: &str, age: u64| {
+        let p = dir.write(name, "x\n");
+        std::fs::File::options()
+            .append(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(day(10 - age))
+            .unwrap();
+    };
+    put("app.log", 0);
+    put("app.log.1", 1);
+    put("app.log-20261120", 2);
+    put("app.log.2.gz", 3);
+    put("app.log.2026-11-01.gz", 4);
+    put("orphan.log.3", 0);
+    std::fs::create_dir_all(dir.path("app.log.9")).unwrap();
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let (_, body) = srv.get(&format!("/_logview/api/list?path={}", encode_path(&dir.0)));
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        entry_names(&v),
+        ["app.log.9", "app.log", "orphan.log.3"],
+        "{v}"
+    );
+    let app = &v["entries"][1];
+    let members: Vec<(&str, bool)> = app["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap(),
+                m["compressed"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        members,
+        [
+            ("app.log.1", false),
+            ("app.log-20261120", false),
+            ("app.log.2.gz", true),
+            ("app.log.2026-11-01.gz", true)
+        ]
+    );
+    assert!(
+        app["members"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("/app.log.1")
+    );
+}

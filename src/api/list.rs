@@ -4,7 +4,7 @@
 //! symlinks leaving the roots are left out); every type, size and mtime shown comes from
 //! [`Sandbox::stat`], i.e. from a descriptor checked to lie under the roots, so a symlink
 //! swapped in mid-listing cannot show an outside file's metadata; names are JSON-escaped by
-//! serde_json.
+//! serde_json. Rotated members of a file are listed inside its entry (`members`).
 
 use std::fs::{self, Metadata};
 use std::path::{Path, PathBuf};
@@ -13,6 +13,7 @@ use std::time::UNIX_EPOCH;
 use serde_json::{Value, json};
 
 use crate::http::refusal::Refusal;
+use crate::source::family;
 use crate::source::sandbox::{self, Sandbox, Target};
 use crate::source::stdin;
 
@@ -81,10 +82,44 @@ fn list_dir(sb: &Sandbox, dir: &Path) -> Result<Value, Refusal> {
     entries.sort_by(|a, b| {
         (a["type"] != "dir", a["name"].as_str()).cmp(&(b["type"] != "dir", b["name"].as_str()))
     });
+    let entries = families(entries);
     Ok(json!({
         "path": dir.to_string_lossy(), "type": "dir", "parent": parent(sb, dir),
         "entries": entries, "truncated": truncated,
     }))
+}
+
+/// Folds rotated members (`app.log.1`, `app.log.2.gz`, `app.log-20261125`, …) into the entry
+/// of the file they were rotated from, as its `members`, newest first (modification time,
+/// then rotation order). A member whose file is not listed stays an entry of its own.
+fn families(entries: Vec<Value>) -> Vec<Value> {
+    let files: std::collections::HashSet<String> = entries
+        .iter()
+        .filter(|e| e["type"] == "file")
+        .filter_map(|e| e["name"].as_str().map(str::to_owned))
+        .collect();
+    let mut members: std::collections::HashMap<String, Vec<(u64, Value)>> = Default::default();
+    let mut kept = Vec::with_capacity(entries.len());
+    for mut e in entries {
+        let name = e["name"].as_str().unwrap_or_default().to_owned();
+        match family::member_of(&name)
+            .filter(|(base, _)| e["type"] == "file" && files.contains(*base))
+        {
+            Some((base, rank)) => {
+                e["compressed"] = json!(family::compressed(&name));
+                members.entry(base.to_owned()).or_default().push((rank, e));
+            }
+            None => kept.push(e),
+        }
+    }
+    for e in &mut kept {
+        let Some(mut list) = e["name"].as_str().and_then(|n| members.remove(n)) else {
+            continue;
+        };
+        list.sort_by_key(|(rank, m)| (std::cmp::Reverse(m["mtime"].as_u64()), *rank));
+        e["members"] = list.into_iter().map(|(_, m)| m).collect();
+    }
+    kept
 }
 
 /// One listed entry, or `None` when the sandbox would not serve it.

@@ -16,6 +16,8 @@ const browse = {
   /** Reads the shown listing again (null: nothing to refresh), and its timer. */
   reload: null,
   timer: null,
+  /** Families whose members are shown (by the path of their newest file). */
+  open: new Set(),
 };
 
 /** At `/`: the content of every root directory; roots that are files are listed as such. */
@@ -84,16 +86,28 @@ function cell(tag, className, text) {
   return c;
 }
 
-function entryRow(entry) {
+function entryRow(entry, kind = "entry") {
   const tr = document.createElement("tr");
-  tr.className = "entry " + entry.type;
+  tr.className = kind + " " + entry.type;
   tr.dataset.name = entry.name.toLowerCase();
   const name = cell("td", "name");
-  const a = document.createElement("a");
-  a.href = hrefFor(entry.path);
-  a.textContent = entry.type === "dir" ? entry.name + "/" : entry.name;
-  a.title = entry.path;
-  name.append(a);
+  if (entry.compressed) {
+    // Compressed members cannot be read yet: named, not linked.
+    name.append(entry.name, cell("span", "muted", " (compressed)"));
+  } else {
+    const a = document.createElement("a");
+    a.href = hrefFor(entry.path);
+    a.textContent = entry.type === "dir" ? entry.name + "/" : entry.name;
+    a.title = entry.path;
+    name.append(a);
+  }
+  if (entry.members?.length) {
+    const toggle = cell("button", "family", `+${entry.members.length} rotated`);
+    toggle.type = "button";
+    toggle.title = "Show or hide the older, rotated files";
+    toggle.setAttribute("aria-expanded", String(browse.open.has(entry.path)));
+    name.append(" ", toggle);
+  }
   const size = cell("td", "size", entry.type === "dir" ? "" : formatSize(entry.size));
   size.title = entry.type === "dir" ? "" : formatCount(entry.size) + " bytes";
   const mtime = cell("td", "mtime", formatDate(entry.mtime));
@@ -135,7 +149,16 @@ function renderFiles() {
   for (const g of browse.groups) {
     const body = document.createElement("tbody");
     if (g.heading) body.append(groupRow(g.heading, g.heading === "Files" ? null : hrefFor(g.heading)));
-    for (const e of [...g.entries].sort(compareEntries)) body.append(entryRow(e));
+    for (const e of [...g.entries].sort(compareEntries)) {
+      body.append(entryRow(e));
+      // A rotated family: its members follow, newest first, shown on demand.
+      for (const m of e.members ?? []) {
+        const row = entryRow(m, "member");
+        row.hidden = !browse.open.has(e.path);
+        row.dataset.family = e.path;
+        body.append(row);
+      }
+    }
     if (g.error) body.append(noteRow(g.error));
     if (g.truncated) body.append(noteRow("Only the first entries are listed: this directory holds more."));
     el.files.append(body);
@@ -155,6 +178,9 @@ function filterFiles() {
       total++;
       if (hit) inGroup++;
     }
+    for (const tr of body.querySelectorAll("tr.member")) {
+      tr.hidden = !browse.open.has(tr.dataset.family) || (!!q && !tr.dataset.name.includes(q));
+    }
     shown += inGroup;
     // A root whose entries are all filtered out is hidden with them.
     body.hidden = !!q && inGroup === 0;
@@ -165,6 +191,19 @@ function filterFiles() {
 
 /** `navigate(href)`: how a click on a listed entry moves to it. */
 export function setupBrowser(navigate) {
+  el.files.addEventListener("click", (e) => {
+    const toggle = e.target.closest("button.family");
+    if (!toggle) return;
+    const family = toggle.closest("tr").nextElementSibling?.dataset.family;
+    if (!family) return;
+    const open = !browse.open.has(family);
+    if (open) browse.open.add(family);
+    else browse.open.delete(family);
+    toggle.setAttribute("aria-expanded", String(open));
+    for (const row of el.files.querySelectorAll("tr.member")) {
+      if (row.dataset.family === family) row.hidden = !open;
+    }
+  });
   el.filesFilter.addEventListener("input", filterFiles);
   el.filesFilter.addEventListener("keydown", (e) => {
     if (e.key !== "Enter") return;

@@ -128,3 +128,21 @@ scenario("a shown listing keeps itself up to date, keeping its filter", async (f
   );
   assert.equal(await page.inputValue("#files-filter"), "log", "the filter stays");
 });
+
+scenario("rotated files fold into their newest file and open from there", async (fx) => {
+  fx.write("app.log", "today\n");
+  fx.write("app.log.1", "yesterday\n");
+  fx.write("app.log.2.gz", "\x1f\x8b not really gzip\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(server.url);
+  await waitEntries(page, "the folded listing", ["app.log +2 rotated"]);
+  const members = () => page.$$eval("#files tr.member:not([hidden]) td.name", (tds) => tds.map((td) => td.textContent));
+  assert.deepEqual(await members(), [], "members are folded");
+  await page.click("#files button.family");
+  await waitFor(page, "the members", () => document.querySelectorAll("#files tr.member:not([hidden])").length === 2);
+  assert.deepEqual((await members()).map((t) => t.trim()), ["app.log.1", "app.log.2.gz (compressed)"]);
+  await page.click("#files tr.member a:text-is('app.log.1')");
+  await waitLive(page);
+  await waitFor(page, "the member's line", () => document.querySelector("#log .line")?.textContent === "yesterday");
+});

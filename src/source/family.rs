@@ -1,0 +1,97 @@
+//! Rotated families: which names are older members of another (`app.log.1`, `app.log.2.gz`,
+//! `app.log-20261125`, `app.log-20261125.gz`, `app.log.2026-11-25`, and with `.gz`), and the
+//! order of members from newest to oldest.
+//!
+//! Guarantees: pure functions on names; a name is a member only by one of the patterns above.
+
+/// The name `name` is a rotated member of, with its rank (smaller is newer), or `None`.
+pub fn member_of(name: &str) -> Option<(&str, u64)> {
+    let plain = name.strip_suffix(".gz").unwrap_or(name);
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    // `NAME.N`: logrotate's numbers, 1 the newest.
+    if let Some((base, n)) = plain.rsplit_once('.')
+        && digits(n)
+        && n.len() <= 4
+    {
+        return Some((base, n.parse().ok()?));
+    }
+    // `NAME-YYYYMMDD` (dateext): later dates are newer.
+    if let Some((base, d)) = plain.rsplit_once('-')
+        && digits(d)
+        && d.len() == 8
+    {
+        return Some((base, 99_999_999 - d.parse::<u64>().ok()?));
+    }
+    // `NAME.YYYY-MM-DD`.
+    let cut = plain.len().saturating_sub(11);
+    if cut > 0 && plain.is_char_boundary(cut) {
+        let (base, d) = plain.split_at(cut);
+        let d = d.as_bytes();
+        let date = d[0] == b'.' && d[5] == b'-' && d[8] == b'-';
+        let number: String = [&d[1..5], &d[6..8], &d[9..11]]
+            .concat()
+            .iter()
+            .map(|&b| b as char)
+            .collect();
+        if date && digits(&number) {
+            return Some((base, 99_999_999 - number.parse::<u64>().ok()?));
+        }
+    }
+    None
+}
+
+/// True for a compressed member (read as it is, not followed).
+pub fn compressed(name: &str) -> bool {
+    name.ends_with(".gz")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_naming_scheme() {
+        assert_eq!(member_of("app.log.1"), Some(("app.log", 1)));
+        assert_eq!(member_of("app.log.12.gz"), Some(("app.log", 12)));
+        assert_eq!(
+            member_of("syslog-20261125"),
+            Some(("syslog", 99_999_999 - 20_261_125))
+        );
+        assert_eq!(member_of("syslog-20261125.gz").map(|m| m.0), Some("syslog"));
+        assert_eq!(
+            member_of("app.log.2026-11-25").map(|m| m.0),
+            Some("app.log")
+        );
+        assert_eq!(
+            member_of("app.log.2026-11-25.gz").map(|m| m.0),
+            Some("app.log")
+        );
+        let newer = member_of("syslog-20261126").unwrap().1;
+        assert!(
+            newer < member_of("syslog-20261125").unwrap().1,
+            "later dates first"
+        );
+        for not in [
+            "app.log",
+            "app.log.gz",
+            "v1.2.3-beta",
+            "a.12345",
+            "x-2026112",
+            "app.log.2026-1-25",
+        ] {
+            assert_eq!(member_of(not), None, "{not}");
+        }
+        // Never a panic on names that are not ASCII.
+        for name in [
+            "ééééééééééé.1x",
+            "日本語のログファイル.2026-11-25",
+            "ααααααα-2026",
+        ] {
+            let _ = member_of(name);
+        }
+        assert_eq!(
+            member_of("日本語.log.2026-11-25").map(|m| m.0),
+            Some("日本語.log")
+        );
+    }
+}
