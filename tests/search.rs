@@ -205,6 +205,13 @@ fn a_client_that_leaves_stops_the_scan() {
     let dir = TempDir::new("search-gone");
     let log = big(&dir, 256);
     let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    // The line index is counted first: its thread's CPU is not the scan's.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let lines = format!("/_logview/api/lines?path={}&from=0&lines=1", log.display());
+    while !srv.get(&lines).1.contains("\"indexed\":true") {
+        assert!(Instant::now() < deadline, "never indexed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let target = format!(
         "/_logview/api/search?path={}&q={}&regex=1&count=1",
         log.display(),
