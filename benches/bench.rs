@@ -1,5 +1,5 @@
 //! `make bench`: starts the release binary on loopback and measures the scenarios of the
-//! performance issues (A–K), printing a table with the machine, date and version.
+//! performance issues (A–L), printing a table with the machine, date and version.
 //!
 //! Every scenario is bounded in time and count, uses a temp directory it removes, and reports
 //! medians of repeated runs where it repeats. Set `BENCH_ONLY=A,C` to run a subset. A
@@ -13,6 +13,8 @@ mod jumps;
 mod render;
 #[path = "scenarios/search.rs"]
 mod search;
+#[path = "scenarios/stdin.rs"]
+mod stdin;
 #[path = "scenarios/whole.rs"]
 mod whole;
 
@@ -41,7 +43,7 @@ fn main() {
     let work = work.canonicalize().unwrap();
     println!("{}", machine());
     println!("| scenario | result |\n|---|---|");
-    let scenarios: [(&str, Scenario); 11] = [
+    let scenarios: [(&str, Scenario); 12] = [
         ("A", scenario_a),
         ("B", scenario_b),
         ("C", scenario_c),
@@ -53,6 +55,7 @@ fn main() {
         ("I", whole::scenario_i),
         ("J", jumps::scenario_j),
         ("K", search::scenario_k),
+        ("L", stdin::scenario_l),
     ];
     for (name, run) in scenarios {
         if wanted(name) {

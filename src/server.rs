@@ -7,7 +7,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::thread;
 
-use log::{error, info, warn};
+use log::{debug, error, info, warn};
 use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
 
 use crate::config::Config;
@@ -17,6 +17,8 @@ use crate::router;
 use crate::source::stdin::Spool;
 use crate::state::{Shared, Slot};
 
+/// Bytes standard input's pipe is asked to hold (Linux allows 1 MiB to unprivileged users).
+const STDIN_PIPE: usize = 1 << 20;
 /// Stack per connection thread: sessions keep their buffers on the heap.
 const STACK: usize = 256 * 1024;
 /// Request threads allowed beyond `--max-clients` (page, assets, API, refused upgrades).
@@ -62,6 +64,10 @@ fn read_stdin(max: u64) -> io::Result<Arc<Spool>> {
         "standard input is served at /- (spool {})",
         spool.path.display()
     );
+    // A larger pipe absorbs a burst while the spool thread waits for a core (not a pipe: no-op).
+    if let Ok(size) = rustix::pipe::fcntl_setpipe_size(io::stdin(), STDIN_PIPE) {
+        debug!("standard input's pipe holds {size} bytes");
+    }
     spool.start(io::stdin(), max);
     Ok(spool)
 }

@@ -71,6 +71,30 @@ fn literal_regex_and_case_newest_first_with_numbers_and_ranges() {
         (done(&got)["matches"].as_u64(), &done(&got)["next"]),
         (Some(3), &Value::Null)
     );
+    // `before`: the lines that start before it: all at the end, none at 0, a line start
+    // excludes its line, a byte inside a line includes it.
+    let size = std::fs::metadata(&log).unwrap().len();
+    let page = |before: u64| {
+        let (status, got) = search(&srv, &format!("path={p}&q=get&before={before}"));
+        assert_eq!(status, 200, "before={before}");
+        texts(&got)
+            .iter()
+            .map(|t| t.to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(page(size), ["GET /d 200", "get /c 404", "GET /a 200"]);
+    assert!(page(0).is_empty());
+    assert_eq!(page(42), ["GET /a 200"], "42 starts `get /c`");
+    assert_eq!(
+        page(43),
+        ["get /c 404", "GET /a 200"],
+        "43 is inside `get /c`"
+    );
+    assert_eq!(page(1), ["GET /a 200"]);
+    assert_eq!(
+        search(&srv, &format!("path={p}&q=get&before={}", size + 1)).0,
+        400
+    );
     // A page that ends at line 1 has nothing older.
     let (_, got) = search(&srv, &format!("path={p}&q=get&limit=3"));
     assert_eq!(done(&got)["next"], Value::Null);
