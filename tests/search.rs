@@ -296,6 +296,20 @@ fn scans_beyond_one_per_core_wait_their_turn_and_say_so() {
             "every scan ends: {}",
             &a[..a.len().min(300)]
         );
+        // Progress comes about every 250 ms of scanning: not for every block.
+        let objects: Vec<Value> = a
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect();
+        let running = objects
+            .iter()
+            .filter(|o| o["type"] == "progress" && o["waiting"] == false)
+            .count() as u64;
+        let elapsed = done(&objects)["elapsed_ms"].as_u64().unwrap();
+        assert!(
+            running <= elapsed / 250 + 2,
+            "{running} progress objects in {elapsed} ms"
+        );
     }
 }
 

@@ -202,11 +202,8 @@ impl Scan<'_> {
             }
             self.scanned += block.len() as u64;
             self.out.flush()?;
-            if last_check.elapsed() >= CHECK_EVERY {
-                if (self.gone)() {
-                    return Err(io::ErrorKind::ConnectionAborted.into());
-                }
-                last_check = Instant::now();
+            if self.left(&mut last_check) {
+                return Err(io::ErrorKind::ConnectionAborted.into());
             }
             if last_progress.elapsed() >= PROGRESS_EVERY {
                 self.progress(false)?;
@@ -222,6 +219,15 @@ impl Scan<'_> {
             "next": next,
         }));
         self.out.flush()
+    }
+
+    /// True when the client has left, asked at most every [`CHECK_EVERY`].
+    fn left(&self, last_check: &mut Instant) -> bool {
+        if last_check.elapsed() >= CHECK_EVERY {
+            *last_check = Instant::now();
+            return (self.gone)();
+        }
+        false
     }
 
     fn progress(&mut self, waiting: bool) -> io::Result<()> {
