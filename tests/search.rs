@@ -100,6 +100,11 @@ fn literal_regex_and_case_newest_first_with_numbers_and_ranges() {
     assert_eq!(done(&got)["next"], Value::Null);
     let (_, got) = search(&srv, &format!("path={p}&q=get&limit=2"));
     assert_eq!(done(&got)["next"], 42, "where the second match starts");
+    assert_eq!(
+        done(&got)["scanned"],
+        size - 42,
+        "the bytes from the page's last match on"
+    );
     let (_, got) = search(&srv, &format!("path={p}&q=get&case=1"));
     assert_eq!(texts(&got), ["get /c 404"]);
     let (_, got) = search(&srv, &format!("path={p}&q={}", enc("échec")));
