@@ -45,11 +45,6 @@ struct Params {
 
 fn params(req: &Request) -> Result<Params, Refusal> {
     let bad = Refusal::Malformed;
-    let flag = |name: &str| match req.param(name).as_deref() {
-        None | Some("0" | "false") => Ok(false),
-        Some("" | "1" | "true") => Ok(true),
-        Some(_) => Err(bad("regex, case and count must be 0 or 1")),
-    };
     let number = |name: &str, default: usize, max: usize, why: &'static str| {
         req.param(name).map_or(Ok(default), |v| {
             v.parse().ok().filter(|n| *n <= max).ok_or(bad(why))
@@ -74,23 +69,27 @@ fn params(req: &Request) -> Result<Params, Refusal> {
             .then_some(limit)
             .ok_or(bad("limit must be 1 to 10000"))?,
         context: number("context", 0, MAX_CONTEXT, "context must be 0 to 10")?,
-        count_only: flag("count")?,
+        count_only: flag(req, "count")?,
     })
 }
 
 /// The query of `q`, `regex` and `case`, when `q` is given.
 pub fn query(req: &Request) -> Result<Option<Query>, Refusal> {
-    let flag = |name: &str| match req.param(name).as_deref() {
-        None | Some("0" | "false") => Ok(false),
-        Some("" | "1" | "true") => Ok(true),
-        Some(_) => Err(Refusal::Malformed("regex, case and count must be 0 or 1")),
-    };
-    let (regex, case) = (flag("regex")?, flag("case")?);
+    let (regex, case) = (flag(req, "regex")?, flag(req, "case")?);
     match req.param("q") {
         None => Ok(None),
         Some(q) => Query::new(&q, regex, case)
             .map(Some)
             .map_err(|e| Refusal::Malformed(e.reason())),
+    }
+}
+
+/// A `0`/`1` option of the search and timeline (`regex`, `case`, `count`).
+fn flag(req: &Request, name: &str) -> Result<bool, Refusal> {
+    match req.param(name).as_deref() {
+        None | Some("0" | "false") => Ok(false),
+        Some("" | "1" | "true") => Ok(true),
+        Some(_) => Err(Refusal::Malformed("regex, case and count must be 0 or 1")),
     }
 }
 
