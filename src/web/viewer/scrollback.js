@@ -171,15 +171,18 @@ export async function loadBefore() {
   } catch (err) {
     if (g === gen) report(err);
   } finally {
-    if (g === gen) {
-      busy = false;
-      updateEdge();
-      updateFilterCount();
-      hooks.changed();
-      // The reader may still be at the top (dragging the scroll bar): go on.
-      if (added) requestAnimationFrame(onScroll);
-    }
+    if (g === gen) settle(added);
   }
+}
+
+/** After a load at either end: the edges and counts again, and on when lines came (the reader
+ *  may still be at an edge, dragging the scroll bar). */
+function settle(added) {
+  busy = false;
+  updateEdge();
+  updateFilterCount();
+  hooks.changed();
+  if (added) requestAnimationFrame(onScroll);
 }
 
 /** Loads the lines after the last row while the window stops short of the live end. */
@@ -204,13 +207,7 @@ export async function loadAfter() {
   } catch (err) {
     if (g === gen) report(err);
   } finally {
-    if (g === gen) {
-      busy = false;
-      updateEdge();
-      updateFilterCount();
-      hooks.changed();
-      if (added) requestAnimationFrame(onScroll);
-    }
+    if (g === gen) settle(added);
   }
 }
 
