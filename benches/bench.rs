@@ -118,10 +118,14 @@ struct Server {
 
 impl Server {
     fn start(root: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
+        Server::spawn(Command::new(BIN).args(extra).arg(root))
+    }
+
+    /// Runs `cmd` (logview with its roots and options) on a free loopback port, its standard
+    /// output piped to learn the address.
+    fn spawn(cmd: &mut Command) -> Server {
+        let mut child = cmd
             .args(["--bind", "127.0.0.1:0"])
-            .args(extra)
-            .arg(root)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -319,29 +323,11 @@ fn scenario_b(work: &Path) -> String {
     let t0 = Instant::now();
     let cpu0 = srv.cpu();
     let count = 500u64; // 10 s at 50 lines/s
-    let writer = {
-        let log = log.clone();
-        thread::spawn(move || {
-            let mut f = append(&log);
-            for seq in 0..count {
-                f.write_all(stamped(seq, t0).as_bytes()).unwrap();
-                thread::sleep(Duration::from_millis(20));
-            }
-        })
-    };
-    let (mut lat, mut exact) = (Vec::new(), true);
-    read_lines(&mut ws, |l| {
-        if let Some((seq, t)) = parse_stamp(l) {
-            exact &= seq == lat.len() as u64;
-            lat.push((t0.elapsed().as_nanos() - t) as f64 / 1e6);
-        }
-        lat.len() >= count as usize
-    });
+    let (mut lat, exact) = appends(&mut ws, &log, count, t0);
     check(
         exact && lat.len() == count as usize,
         "B: every line once, in order",
     );
-    writer.join().unwrap();
     let cpu = (srv.cpu() - cpu0).as_secs_f64() / t0.elapsed().as_secs_f64() * 100.0;
     lat.sort_by(|a, b| a.partial_cmp(b).unwrap());
     // One line after 30 s of silence.
@@ -368,6 +354,31 @@ fn scenario_b(work: &Path) -> String {
         lat.last().copied().unwrap_or(f64::NAN),
         idle
     )
+}
+
+/// Appends `count` stamped lines to `log` at 50 lines/s while `ws` follows it: each line's
+/// append-to-client latency in ms, and whether every line came once, in order.
+fn appends(ws: &mut Ws, log: &Path, count: u64, t0: Instant) -> (Vec<f64>, bool) {
+    let writer = {
+        let log = log.to_path_buf();
+        thread::spawn(move || {
+            let mut f = append(&log);
+            for seq in 0..count {
+                f.write_all(stamped(seq, t0).as_bytes()).unwrap();
+                thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let (mut lat, mut exact) = (Vec::new(), true);
+    read_lines(ws, |l| {
+        if let Some((seq, t)) = parse_stamp(l) {
+            exact &= seq == lat.len() as u64;
+            lat.push((t0.elapsed().as_nanos() - t) as f64 / 1e6);
+        }
+        lat.len() >= count as usize
+    });
+    writer.join().unwrap();
+    (lat, exact)
 }
 
 // ---------------------------------------------------------------- C: throughput

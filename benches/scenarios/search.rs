@@ -168,28 +168,8 @@ fn latency_under_searches(work: &Path, big: &Path) -> (f64, f64) {
     fs::create_dir_all(&dir).unwrap();
     let log = dir.join("k.log");
     File::create(&log).unwrap();
-    let mut child = Command::new(BIN)
-        .args(["--bind", "127.0.0.1:0"])
-        .arg(&dir)
-        .arg(big.parent().unwrap())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr: SocketAddr = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .parse()
-        .unwrap();
-    let srv = Server { child, addr };
+    let srv = Server::spawn(Command::new(BIN).arg(&dir).arg(big.parent().unwrap()));
+    let addr = srv.addr;
     let stop = Arc::new(Mutex::new(false));
     let searchers: Vec<_> = (0..2)
         .map(|_| {
@@ -210,25 +190,7 @@ fn latency_under_searches(work: &Path, big: &Path) -> (f64, f64) {
     thread::sleep(Duration::from_millis(300));
     let mut ws = srv.connect(&log, "tail=1&lines=0");
     let t0 = Instant::now();
-    let n = 250u64;
-    let writer = {
-        let log = log.clone();
-        thread::spawn(move || {
-            let mut f = append(&log);
-            for seq in 0..n {
-                f.write_all(stamped(seq, t0).as_bytes()).unwrap();
-                thread::sleep(Duration::from_millis(20));
-            }
-        })
-    };
-    let mut lat = Vec::new();
-    read_lines(&mut ws, |l| {
-        if let Some((_, t)) = parse_stamp(l) {
-            lat.push((t0.elapsed().as_nanos() - t) as f64 / 1e6);
-        }
-        lat.len() >= n as usize
-    });
-    writer.join().unwrap();
+    let (mut lat, _) = appends(&mut ws, &log, 250, t0);
     *stop.lock().unwrap() = true;
     for s in searchers {
         s.join().unwrap();

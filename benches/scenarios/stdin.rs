@@ -13,28 +13,8 @@ const SECONDS: u64 = 10;
 const BATCH: u64 = RATE / 100;
 
 pub fn scenario_l(_work: &Path) -> String {
-    let mut child = Command::new(BIN)
-        .args(["--bind", "127.0.0.1:0", "-"])
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start logview -");
-    let input = child.stdin.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .trim()
-        .rsplit("http://")
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .parse()
-        .unwrap();
-    let srv = Server { child, addr };
+    let mut srv = Server::spawn(Command::new(BIN).arg("-").stdin(Stdio::piped()));
+    let input = srv.child.stdin.take().unwrap();
     let total = RATE * SECONDS;
     let t0 = Instant::now();
     let viewers: Vec<_> = (0..2)
