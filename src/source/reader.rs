@@ -9,6 +9,19 @@ use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
 
+/// Bytes that can be read at any offset: a file, or a decompressed `.gz` member
+/// ([`crate::source::gzip`]). Every scan here reads through it.
+pub trait ReadAt: Sync {
+    /// Fills `buf` from `offset`; ending early is `UnexpectedEof`.
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()>;
+}
+
+impl ReadAt for File {
+    fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
+        FileExt::read_exact_at(self, buf, offset)
+    }
+}
+
 /// Bytes read per step of a backward scan.
 const BLOCK: usize = 64 * 1024;
 /// History scans at least this far back for its lines...
@@ -22,7 +35,7 @@ const GONE_CHECK: u64 = 16 * BLOCK as u64;
 /// blocks. A final newline does not count as the start of an empty line. Every
 /// [`GONE_CHECK`] bytes `gone` is asked whether anyone still waits for the answer; when not,
 /// the scan ends with `ConnectionAborted`.
-pub fn history_start(file: &File, len: u64, n: usize, gone: &dyn Fn() -> bool) -> io::Result<u64> {
+pub fn history_start(file: &dyn ReadAt, len: u64, n: usize, gone: &dyn Fn() -> bool) -> io::Result<u64> {
     if n == 0 {
         return Ok(len);
     }
@@ -61,7 +74,7 @@ pub fn history_start(file: &File, len: u64, n: usize, gone: &dyn Fn() -> bool) -
 }
 
 /// Where the complete lines of a file of length `len` end: after its last `\n`.
-pub fn complete_end(file: &File, len: u64) -> io::Result<u64> {
+pub fn complete_end(file: &dyn ReadAt, len: u64) -> io::Result<u64> {
     if len == 0 {
         return Ok(0);
     }
@@ -74,12 +87,12 @@ pub fn complete_end(file: &File, len: u64) -> io::Result<u64> {
 }
 
 /// Where the line holding byte `offset` starts (`offset` < the file's length).
-pub fn line_start(file: &File, offset: u64) -> io::Result<u64> {
+pub fn line_start(file: &dyn ReadAt, offset: u64) -> io::Result<u64> {
     history_start(file, offset + 1, 1, &|| false)
 }
 
 /// How many `\n` the bytes from `from` to `to` hold (read forwards in blocks).
-pub fn count_newlines(file: &File, from: u64, to: u64) -> io::Result<u64> {
+pub fn count_newlines(file: &dyn ReadAt, from: u64, to: u64) -> io::Result<u64> {
     let mut buf = vec![0u8; BLOCK];
     let (mut pos, mut count) = (from, 0);
     while pos < to {
@@ -93,7 +106,7 @@ pub fn count_newlines(file: &File, from: u64, to: u64) -> io::Result<u64> {
 
 /// Where the line `n` lines after the one starting at `start` starts, reading forwards up to
 /// `end`: `None` when fewer than `n` newlines lie between them.
-pub fn skip_lines(file: &File, start: u64, n: u64, end: u64) -> io::Result<Option<u64>> {
+pub fn skip_lines(file: &dyn ReadAt, start: u64, n: u64, end: u64) -> io::Result<Option<u64>> {
     if n == 0 {
         return Ok(Some(start));
     }
@@ -116,7 +129,7 @@ pub fn skip_lines(file: &File, start: u64, n: u64, end: u64) -> io::Result<Optio
 /// A file read backwards in large blocks, each cut at a line start, so that every line lies
 /// whole in one block: for searching from the newest line to the oldest.
 pub struct Backward<'a> {
-    file: &'a File,
+    file: &'a dyn ReadAt,
     /// Where the next (earlier) block ends: a line start.
     end: u64,
     block: usize,
@@ -128,7 +141,7 @@ const MAX_BLOCK: usize = 64 << 20;
 
 impl<'a> Backward<'a> {
     /// Blocks of about `block` bytes of the lines before `end` (a line start or the end).
-    pub fn new(file: &'a File, end: u64, block: usize) -> Self {
+    pub fn new(file: &'a dyn ReadAt, end: u64, block: usize) -> Self {
         Backward {
             file,
             end,
@@ -167,7 +180,7 @@ impl<'a> Backward<'a> {
 /// Lines read forwards a small block at a time, keeping the first `keep` bytes of each: for
 /// probing a file (time search) without reading more than the lines looked at.
 pub struct Forward<'a> {
-    file: &'a File,
+    file: &'a dyn ReadAt,
     end: u64,
     keep: usize,
     buf: Vec<u8>,
@@ -182,7 +195,7 @@ pub struct Forward<'a> {
 
 impl<'a> Forward<'a> {
     /// Lines from `start` (a line start) up to `end`, read `block` bytes at a time.
-    pub fn new(file: &'a File, start: u64, end: u64, block: usize, keep: usize) -> Self {
+    pub fn new(file: &'a dyn ReadAt, start: u64, end: u64, block: usize, keep: usize) -> Self {
         Forward {
             file,
             end,
@@ -199,7 +212,7 @@ impl<'a> Forward<'a> {
     /// Lines that start at or after `pos` (any offset): the first is the one after the line
     /// holding byte `pos - 1`.
     pub fn after(
-        file: &'a File,
+        file: &'a dyn ReadAt,
         pos: u64,
         end: u64,
         block: usize,
@@ -271,7 +284,7 @@ pub struct Window {
 
 /// Reads up to `n` lines from `start` up to `end`, each cut to `max_line` bytes, in blocks.
 pub fn lines_from(
-    file: &File,
+    file: &dyn ReadAt,
     start: u64,
     end: u64,
     n: usize,
