@@ -108,6 +108,25 @@ impl Renderer {
         Ok(())
     }
 
+    /// What starts each line of the file `name` in a merged view: `name: `, in HTML as a
+    /// `src` span (escaped).
+    pub fn tag(&self, name: &str) -> String {
+        match self.format {
+            Format::Text => format!("{name}: "),
+            Format::Html => {
+                let mut out = String::from("<span class=\"src\">");
+                escape_into(name, &mut out);
+                out.push_str(": </span>");
+                out
+            }
+        }
+    }
+
+    /// The format lines are rendered in.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
     /// Forgets carried colours (the file was rotated or truncated).
     pub fn reset(&mut self) {
         self.style = Style::default();

@@ -26,6 +26,8 @@ use crate::stream::{self, Upgrade, WRITE_TIMEOUT};
 const PREFIX: &str = "/_logview/";
 /// Searches, answered as a stream.
 const SEARCH: &str = "/_logview/api/search";
+/// Several files in one view: the page, or its WebSocket (`?path=A&path=B`).
+const MERGE: &str = "/_logview/merge";
 /// Downloads: the file's absolute path follows.
 const RAW: &str = "/_logview/raw";
 
@@ -176,6 +178,9 @@ fn route(asker: &Asker, req: &Request) -> Result<Route, Refusal> {
     if path == SEARCH {
         return Ok(Route::Search);
     }
+    if path == MERGE {
+        return Ok(Route::Respond(page(&shared.config.base_path)));
+    }
     if let Some(name) = path.strip_prefix(PREFIX) {
         return internal(shared, req, name).map(Route::Respond);
     }
@@ -307,8 +312,11 @@ fn upgrade(asker: &Asker, req: &Request, path: &str) -> Result<(Upgrade, Slot), 
     }
     check_origin(shared, req)?;
     let place = || asker.slot.client().ok_or(Refusal::Busy);
-    let up = stream::open(shared, req, path, key, place, &|| asker.gone())?;
-    Ok(up)
+    let gone = || asker.gone();
+    match path {
+        MERGE => stream::open_merge(shared, req, key, place, &gone),
+        _ => stream::open(shared, req, path, key, place, &gone),
+    }
 }
 
 /// A browser's Origin must be this very host or one given with `--allow-origin`.

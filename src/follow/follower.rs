@@ -134,6 +134,17 @@ impl Follower {
         Ok(Some(f))
     }
 
+    /// Opens `path` at its start (a file that appeared while it was watched for).
+    pub fn open_start(
+        sandbox: Arc<Sandbox>,
+        path: &Path,
+        max_line: usize,
+    ) -> Result<Self, Refusal> {
+        let mut f = Self::open_at_zero(sandbox, path, max_line)?;
+        f.len_at_open = 0;
+        Ok(f)
+    }
+
     fn open_at_zero(sandbox: Arc<Sandbox>, path: &Path, max_line: usize) -> Result<Self, Refusal> {
         let (file, meta) = sandbox.open_file(path)?;
         Ok(Follower {

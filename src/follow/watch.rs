@@ -171,14 +171,29 @@ impl Subscription {
     /// Sleeps until the generation differs from `seen`, the client sent something, or
     /// `timeout` passes.
     pub fn wait(&self, seen: u64, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        while self.generation() == seen && !self.me.client_spoke.swap(false, Ordering::AcqRel) {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return;
-            }
-            thread::park_timeout(left);
+        wait_any(std::slice::from_ref(self), &[seen], timeout);
+    }
+}
+
+/// Sleeps until one of the calling thread's subscriptions moves past its generation in
+/// `seen`, the client sent something, or `timeout` passes (any of the watches wakes it).
+pub fn wait_any(subs: &[Subscription], seen: &[u64], timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    let moved = || {
+        // Every flag is cleared: one client's bytes wake the thread once.
+        let spoke = subs
+            .iter()
+            .filter(|sub| sub.me.client_spoke.swap(false, Ordering::AcqRel))
+            .count()
+            > 0;
+        spoke || subs.iter().zip(seen).any(|(sub, &g)| sub.generation() != g)
+    };
+    while !moved() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
         }
+        thread::park_timeout(left);
     }
 }
 

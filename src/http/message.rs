@@ -48,11 +48,16 @@ impl Request {
 
     /// Decoded query parameters; the last value of a repeated name wins.
     pub fn param(&self, name: &str) -> Option<String> {
-        let q = self.query.as_deref()?;
+        self.params(name).pop()
+    }
+
+    /// Every decoded value of a query parameter, in order.
+    pub fn params(&self, name: &str) -> Vec<String> {
+        let q = self.query.as_deref().unwrap_or("");
         url::form_urlencoded::parse(q.as_bytes())
             .filter(|(k, _)| k == name)
             .map(|(_, v)| v.into_owned())
-            .last()
+            .collect()
     }
 }
 

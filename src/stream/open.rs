@@ -1,12 +1,14 @@
-//! Opening a stream: the query parameters of an upgrade, the file through the sandbox, the
-//! client's place, and the follower positioned where the client asked (history or resume).
+//! Opening a stream: the query parameters of an upgrade, the file (or a merged view's files)
+//! through the sandbox, the client's place, and each follower positioned where the client
+//! asked (history or resume).
 //!
 //! Guarantees: the client limit is checked before any file is read; the followed path is the
 //! one asked for (a re-pointed symlink is then a rotation), always checked by the sandbox.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::merge;
 use crate::follow::Follower;
 use crate::http::Request;
 use crate::http::refusal::Refusal;
@@ -27,7 +29,8 @@ pub struct Params {
     pub meta: bool,
     pub lines: usize,
     pub format: Format,
-    pub resume: Option<Position>,
+    /// A position (one file) or a token of positions (a merged view), still unchecked.
+    pub resume: Option<String>,
 }
 
 /// How the follower was positioned.
@@ -41,15 +44,32 @@ pub enum Opening {
     Gap,
 }
 
-/// An accepted WebSocket upgrade, with its file already open.
+/// An accepted WebSocket upgrade, with its files already open.
 pub struct Upgrade {
     pub key: String,
     pub params: Params,
-    pub follower: Follower,
+    /// One file, or the files of a merged view.
+    pub members: Vec<Member>,
     pub opening: Opening,
+    /// A merged view: its lines are tagged with their file's name.
+    pub merged: bool,
+    /// The directories of a merged view, which may gain files.
+    pub dirs: Vec<PathBuf>,
+    /// What the log lines call the stream.
     pub path: String,
-    /// The number of the history's first line, when the line index knows it.
+    /// The number of the history's first line, when the line index knows it (one file).
     pub first_number: Option<u64>,
+}
+
+/// One opened file of a stream.
+pub struct Member {
+    pub follower: Follower,
+    /// The name tagging its lines in a merged view.
+    pub name: String,
+    /// Its key in a merged view's resume token.
+    pub key: u32,
+    /// Its history is to be sent (it was not resumed).
+    pub history: bool,
 }
 
 /// Opens the stream an upgrade for `path` (still percent-encoded) asks for. `place` takes the
@@ -71,35 +91,102 @@ pub fn open(
     let Target::File(_) = shared.sandbox.check(&path)? else {
         return Err(Refusal::Forbidden("not a regular file"));
     };
+    let resume = match &params.resume {
+        None => None,
+        Some(p) => Some(p.parse().map_err(|_| not_a_position())?),
+    };
     let place = place()?;
-    let (follower, opening) = position(shared, &path, &params, gone)?;
-    let first_number = number(shared, &follower);
+    let member = member(shared, &path, resume.as_ref(), &params, gone)?;
+    let opening = opening(&params, std::slice::from_ref(&member));
+    let first_number = number(shared, &member.follower);
     let up = Upgrade {
         first_number,
         key: key.to_string(),
         params,
-        follower,
+        members: vec![member],
         opening,
+        merged: false,
+        dirs: Vec::new(),
         path: path.display().to_string(),
     };
     Ok((up, place))
 }
 
-/// The follower at the client's `resume` position, or at the start of its history.
-fn position(
+/// Opens a merged view (`/_logview/merge?path=A&path=B`): every file is checked before any
+/// is read, and `resume` holds one position per file.
+pub fn open_merge(
+    shared: &Shared,
+    req: &Request,
+    key: &str,
+    place: impl FnOnce() -> Result<Slot, Refusal>,
+    gone: &dyn Fn() -> bool,
+) -> Result<(Upgrade, Slot), Refusal> {
+    let params = params(shared, req)?;
+    let asked = merge::files(&shared.sandbox, &req.params("path"))?;
+    let resume = match &params.resume {
+        None => None,
+        Some(t) => Some(merge::parse_token(t).ok_or_else(not_a_position)?),
+    };
+    let place = place()?;
+    let names = merge::names(&asked.files);
+    let mut members = Vec::new();
+    for (path, name) in asked.files.iter().zip(names) {
+        let key = merge::key(path);
+        let pos = resume.as_ref().and_then(|r| r.get(&key));
+        let mut m = member(shared, path, pos, &params, gone)?;
+        m.name = name;
+        members.push(m);
+    }
+    let up = Upgrade {
+        opening: opening(&params, &members),
+        first_number: None,
+        key: key.to_string(),
+        path: format!("merge of {} files", members.len()),
+        params,
+        members,
+        merged: true,
+        dirs: asked.dirs,
+    };
+    Ok((up, place))
+}
+
+fn not_a_position() -> Refusal {
+    Refusal::Malformed("resume is not a position")
+}
+
+/// The stream's opening: resumed when every file was.
+fn opening(params: &Params, members: &[Member]) -> Opening {
+    match params.resume {
+        None => Opening::Fresh,
+        Some(_) if members.iter().all(|m| !m.history) => Opening::Resumed,
+        Some(_) => Opening::Gap,
+    }
+}
+
+/// One file opened at the client's `resume` position when it still matches, else at the
+/// start of its history.
+fn member(
     shared: &Shared,
     path: &Path,
+    resume: Option<&Position>,
     params: &Params,
     gone: &dyn Fn() -> bool,
-) -> Result<(Follower, Opening), Refusal> {
+) -> Result<Member, Refusal> {
     let (sb, max) = (shared.sandbox.clone(), shared.config.max_line);
-    let open = |sb| Follower::open(sb, path, params.lines, max, params.tail, gone);
-    Ok(match &params.resume {
-        Some(pos) => match Follower::resume(sb.clone(), path, pos, max)? {
-            Some(f) => (f, Opening::Resumed),
-            None => (open(sb)?, Opening::Gap),
-        },
-        None => (open(sb)?, Opening::Fresh),
+    let resumed = match resume {
+        Some(pos) => Follower::resume(sb.clone(), path, pos, max)?,
+        None => None,
+    };
+    let history = resumed.is_none();
+    let follower = match resumed {
+        Some(f) => f,
+        None => Follower::open(sb, path, params.lines, max, params.tail, gone)?,
+    };
+    Ok(Member {
+        follower,
+        name: String::new(),
+        key: merge::key(path),
+        history,
     })
 }
 
@@ -131,18 +218,11 @@ fn params(shared: &Shared, req: &Request) -> Result<Params, Refusal> {
         Some("html") => Format::Html,
         Some(_) => return Err(bad("format must be text or html")),
     };
-    let resume = match req.param("resume") {
-        None => None,
-        Some(p) => Some(
-            p.parse::<Position>()
-                .map_err(|_| bad("resume is not a position"))?,
-        ),
-    };
     Ok(Params {
         tail: flag("tail", "tail must be 0 or 1")?,
         meta: flag("meta", "meta must be 0 or 1")?,
         lines,
         format,
-        resume,
+        resume: req.param("resume"),
     })
 }

@@ -22,6 +22,8 @@ pub enum Event {
     Truncated,
     /// Standard input ended: no more lines will come (the stream stays open).
     Eof,
+    /// A merged view's directory gained a file, followed from its start (its `file`).
+    Added,
 }
 
 impl Event {
@@ -36,6 +38,7 @@ impl Event {
             Event::Rotated => "rotated",
             Event::Truncated => "truncated",
             Event::Eof => "eof",
+            Event::Added => "added",
         }
     }
 }

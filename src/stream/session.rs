@@ -11,7 +11,9 @@
 
 use std::io::{self, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use log::info;
 use serde_json::json;
@@ -20,12 +22,14 @@ use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tungstenite::{Error as WsError, Message, WebSocket};
 
-use super::open::{Opening, Params, Upgrade};
+use super::merge;
+use super::open::{Member, Opening, Params, Upgrade};
 use super::protocol::Event;
-use crate::follow::watch::Subscription;
+use crate::follow::watch::{self, Subscription};
 use crate::follow::{FollowError, Follower, Poll};
 use crate::http::refusal::Refusal;
-use crate::render::Renderer;
+use crate::index::time::Clock;
+use crate::render::{Format, Renderer};
 use crate::source::stdin::Spool;
 use crate::state::{Shared, Slot};
 
@@ -40,6 +44,10 @@ const DETACHED_POLL: Duration = Duration::from_millis(200);
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a closing handshake may take.
 const CLOSE_WAIT: Duration = Duration::from_secs(2);
+/// A merged view looks for new files in its directories this often.
+const DIR_SCAN: Duration = Duration::from_secs(1);
+/// A merged view's history reads at most this much of each file.
+const MERGED_HISTORY_BYTES: u64 = 32 << 20;
 
 /// Why a session ended.
 #[derive(Debug)]
@@ -148,20 +156,24 @@ pub fn run(
         up.path, p.tail, p.format, p.lines, up.opening
     );
     let started = Instant::now();
+    let files = up
+        .members
+        .into_iter()
+        .map(|m| Followed::new(m, p.format, up.merged, shared));
     let mut s = Session {
         ws: WebSocket::from_partially_read(stream, rest, Role::Server, Some(ws_config())),
-        follower: up.follower,
+        files: files.collect(),
         batch: Batch {
-            renderer: Renderer::new(p.format),
             frame: String::new(),
             fragmented: false,
             lines: 0,
         },
         meta: p.meta,
+        merged: up.merged,
         first_number: up.first_number,
         last_seen: Instant::now(),
     };
-    let ending = s.drive(&up.params, up.opening, shared);
+    let ending = s.drive(&up.params, up.opening, &up.dirs, shared);
     let ending = ending.err().unwrap_or(Ending::ClientClosed);
     s.finish(&ending);
     info!(
@@ -208,17 +220,61 @@ fn send_on(ws: &mut WebSocket<TcpStream>, msg: Message) -> Result<(), Ending> {
 
 struct Session {
     ws: WebSocket<TcpStream>,
-    follower: Follower,
+    /// The followed file, or a merged view's files.
+    files: Vec<Followed>,
     batch: Batch,
     meta: bool,
-    /// The number of the history's first line, when known.
+    merged: bool,
+    /// The number of the history's first line, when known (one file).
     first_number: Option<u64>,
     last_seen: Instant,
 }
 
+/// One file of the stream and what rendering and telling about its lines needs.
+struct Followed {
+    follower: Follower,
+    renderer: Renderer,
+    /// What starts each of its lines (`name: ` in a merged view, else nothing).
+    tag: String,
+    name: String,
+    key: u32,
+    /// Its history is sent (it was not resumed).
+    history: bool,
+    /// Standard input's spool, whose end is told once (then `ended`).
+    stdin: Option<Arc<Spool>>,
+    ended: bool,
+    /// The watch generation its file was last read at, and whether lines may be waiting.
+    seen: u64,
+    backlog: bool,
+}
+
+impl Followed {
+    fn new(m: Member, format: Format, merged: bool, shared: &Shared) -> Self {
+        let renderer = Renderer::new(format);
+        let tag = if merged {
+            renderer.tag(&m.name)
+        } else {
+            String::new()
+        };
+        let stdin = shared.sandbox.stdin();
+        let stdin = stdin.filter(|s| s.path == m.follower.path()).cloned();
+        Followed {
+            renderer,
+            tag,
+            stdin,
+            follower: m.follower,
+            name: m.name,
+            key: m.key,
+            history: m.history,
+            ended: false,
+            seen: 0,
+            backlog: true,
+        }
+    }
+}
+
 /// Lines rendered since the last frame went out.
 struct Batch {
-    renderer: Renderer,
     frame: String,
     /// True once the current message has been started as a fragmented one: its first frames
     /// are sent, the rest follows as continuation frames.
@@ -228,9 +284,14 @@ struct Batch {
 }
 
 impl Batch {
-    /// Renders one line into the frame; when the frame fills, sends it at once as one
-    /// fragment of the message (so a long line never builds up a long string).
-    fn push(&mut self, line: &[u8], ws: &mut WebSocket<TcpStream>) -> Result<(), Ending> {
+    /// Renders one line of `file` into the frame; when the frame fills, sends it at once as
+    /// one fragment of the message (so a long line never builds up a long string).
+    fn push(
+        &mut self,
+        line: &[u8],
+        file: (&mut Renderer, &str),
+        ws: &mut WebSocket<TcpStream>,
+    ) -> Result<(), Ending> {
         self.lines += 1;
         let fragmented = &mut self.fragmented;
         let mut spill = |piece: &mut String| {
@@ -242,85 +303,159 @@ impl Batch {
             let frame = Frame::message(std::mem::take(piece), OpCode::Data(opcode), false);
             send_on(ws, Message::Frame(frame))
         };
-        self.renderer
-            .line_in_pieces(line, &mut self.frame, FRAME_TARGET, &mut spill)
+        let (renderer, tag) = file;
+        self.frame.push_str(tag);
+        renderer.line_in_pieces(line, &mut self.frame, FRAME_TARGET, &mut spill)
+    }
+
+    fn full(&self) -> bool {
+        self.frame.len() >= FRAME_TARGET || self.fragmented
     }
 }
 
 impl Session {
     /// Sends the history, then follows if asked; returns only through an [`Ending`].
-    fn drive(&mut self, p: &Params, opening: Opening, shared: &Shared) -> Result<(), Ending> {
+    fn drive(
+        &mut self,
+        p: &Params,
+        opening: Opening,
+        dirs: &[PathBuf],
+        shared: &Shared,
+    ) -> Result<(), Ending> {
         match opening {
-            Opening::Resumed => self.event(Event::Resumed)?,
-            Opening::Gap => self.event(Event::Gap)?,
+            Opening::Resumed => self.event(Event::Resumed, None)?,
+            Opening::Gap => self.event(Event::Gap, None)?,
             Opening::Fresh => {}
         }
         if opening != Opening::Resumed {
-            self.event(Event::History)?;
+            self.event(Event::History, None)?;
         }
-        // The history ends where the file ended when it was opened, even if it keeps growing.
-        let end = self.follower.len_at_open();
-        while self.follower.offset() < end && self.pump()? {
-            self.read_client()?;
-        }
-        // A last line still being written is held while following (it arrives whole with its
-        // newline); only a history that ends here sends it, completed with a newline.
-        if !p.tail {
-            self.render_lines(|f, sink| f.flush_partial(sink))?;
+        if self.merged {
+            self.merged_history(p, shared)?;
+        } else {
+            self.history(p)?;
         }
         self.send_frame()?;
-        self.event(Event::Live)?;
+        self.event(Event::Live, None)?;
         if !p.tail {
             return Err(Ending::EndOfHistory);
         }
-        let poll_max = shared.config.poll_max;
-        let watch = shared
-            .watches
-            .subscribe(self.follower.path(), poll_max, self.ws.get_ref())
-            .map_err(|e| Ending::Network(e.to_string()))?;
-        let stdin = shared
-            .sandbox
-            .stdin()
-            .filter(|s| s.path == self.follower.path());
-        self.follow(&watch, shared.config.heartbeat, stdin.map(|s| &**s))
+        let mut subs = Vec::new();
+        for i in 0..self.files.len() {
+            subs.push(self.subscribe(i, shared)?);
+        }
+        self.follow(&mut subs, dirs, shared)
     }
 
-    /// The follow loop: the thread sleeps on the file's shared watch and reads the file only
-    /// when the watch saw it change (or lines are backed up); the watch also wakes it when its
+    /// One file's history: up to where the file ended when it was opened, even if it keeps
+    /// growing. A last line still being written is held while following (it arrives whole
+    /// with its newline); only a history that ends here sends it, completed with a newline.
+    fn history(&mut self, p: &Params) -> Result<(), Ending> {
+        let end = self.files[0].follower.len_at_open();
+        while self.files[0].follower.offset() < end && self.pump(0)? {
+            self.read_client()?;
+        }
+        if !p.tail {
+            self.render_lines(0, |f, sink| f.flush_partial(sink))?;
+        }
+        Ok(())
+    }
+
+    /// A merged view's history: each file's history (as [`Self::history`] reads it), merged
+    /// in time order, and the last `lines` of it sent. Files resumed send their lines live.
+    fn merged_history(&mut self, p: &Params, shared: &Shared) -> Result<(), Ending> {
+        let mut runs = Vec::new();
+        for i in 0..self.files.len() {
+            runs.push(self.history_lines(i, p.tail)?);
+            self.read_client()?;
+        }
+        let moments: Vec<Vec<i64>> = runs
+            .iter()
+            .zip(&self.files)
+            .map(|(lines, f)| {
+                let mtime = f.follower.file().metadata().and_then(|m| m.modified());
+                let mtime = mtime.unwrap_or(UNIX_EPOCH);
+                let clock = Clock::new(shared.zone.as_ref(), mtime);
+                let ms = mtime
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0, |d| d.as_millis());
+                merge::moments(lines, &clock, ms as i64)
+            })
+            .collect();
+        for (f, i) in merge::order(&moments, p.lines) {
+            let Session {
+                ws, files, batch, ..
+            } = self;
+            let file = &mut files[f];
+            batch.push(&runs[f][i], (&mut file.renderer, &file.tag), ws)?;
+            if batch.full() {
+                self.send_frame()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The history lines of file `i` (none when it was resumed), bounded in bytes.
+    fn history_lines(&mut self, i: usize, tail: bool) -> Result<Vec<Vec<u8>>, Ending> {
+        let f = &mut self.files[i];
+        let mut lines = Vec::new();
+        if !f.history {
+            return Ok(lines);
+        }
+        let (start, end) = (f.follower.offset(), f.follower.len_at_open());
+        let mut keep = |l: &[u8]| lines.push(l.to_vec());
+        while f.follower.offset() < end && f.follower.offset() - start < MERGED_HISTORY_BYTES {
+            if f.follower.poll(&mut keep)? != Poll::Data {
+                break;
+            }
+        }
+        if !tail {
+            f.follower.flush_partial(&mut keep);
+        }
+        Ok(lines)
+    }
+
+    /// Joins the watch of file `i`'s path.
+    fn subscribe(&self, i: usize, shared: &Shared) -> Result<Subscription, Ending> {
+        let path = self.files[i].follower.path();
+        shared
+            .watches
+            .subscribe(path, shared.config.poll_max, self.ws.get_ref())
+            .map_err(|e| Ending::Network(e.to_string()))
+    }
+
+    /// The follow loop: the thread sleeps on its files' shared watches and reads a file only
+    /// when its watch saw it change (or lines are backed up); a watch also wakes it when its
     /// client sends something. It wakes by itself for heartbeats, and polls anyway every
-    /// [`SAFETY_POLL`] in case the watcher could not run.
-    /// Following standard input (`stdin`), the end of input is told once everything read
-    /// before it was sent (an unfinished last line is completed).
+    /// [`SAFETY_POLL`] in case a watcher could not run. A merged view's directories are
+    /// looked at every [`DIR_SCAN`] for new files, which are then followed from their start.
     fn follow(
         &mut self,
-        watch: &Subscription,
-        heartbeat: Duration,
-        stdin: Option<&Spool>,
+        subs: &mut Vec<Subscription>,
+        dirs: &[PathBuf],
+        shared: &Shared,
     ) -> Result<(), Ending> {
-        let mut ended = false;
+        let heartbeat = shared.config.heartbeat;
         let mut last_ping = Instant::now();
-        let mut polled = watch.generation();
-        let mut backlog = true;
         let mut last_poll = Instant::now();
+        let mut last_scan = Instant::now();
         loop {
             self.read_client()?;
-            let now = watch.generation();
-            let due = if self.follower.detached() {
-                DETACHED_POLL
-            } else {
-                SAFETY_POLL
-            };
-            if now != polled || backlog || last_poll.elapsed() >= due {
-                polled = now;
-                let input_over = stdin.is_some_and(Spool::ended);
-                backlog = self.pump()?;
-                last_poll = Instant::now();
-                if input_over && !backlog && !ended {
-                    ended = true;
-                    self.render_lines(|f, sink| f.flush_partial(sink))?;
-                    self.send_frame()?;
-                    self.event(Event::Eof)?;
+            let due = last_poll.elapsed() >= self.poll_every();
+            for (i, sub) in subs.iter().enumerate() {
+                let now = sub.generation();
+                let f = &mut self.files[i];
+                if now != f.seen || f.backlog || due {
+                    f.seen = now;
+                    self.read_file(i)?;
                 }
+            }
+            if due {
+                last_poll = Instant::now();
+            }
+            if !dirs.is_empty() && last_scan.elapsed() >= DIR_SCAN {
+                self.join_new_files(dirs, subs, shared)?;
+                last_scan = Instant::now();
             }
             if last_ping.elapsed() >= heartbeat {
                 self.send(Message::Ping(Default::default()))?;
@@ -329,50 +464,112 @@ impl Session {
             if self.last_seen.elapsed() > heartbeat * 2 {
                 return Err(Ending::HeartbeatTimeout);
             }
-            if !backlog {
+            if self.files.iter().all(|f| !f.backlog) {
                 let until_ping = heartbeat.saturating_sub(last_ping.elapsed());
-                let poll_by = if self.follower.detached() {
-                    DETACHED_POLL
-                } else {
-                    SAFETY_POLL
-                };
-                watch.wait(polled, until_ping.min(poll_by));
+                let mut timeout = until_ping.min(self.poll_every());
+                if !dirs.is_empty() {
+                    timeout = timeout.min(DIR_SCAN);
+                }
+                let seen: Vec<u64> = self.files.iter().map(|f| f.seen).collect();
+                watch::wait_any(subs, &seen, timeout);
             }
         }
     }
 
-    /// Runs `read` on the follower with a sink that renders each line into the batch
+    /// How often files are read without news from their watches: often while a path names
+    /// another file or none (the watch sees neither).
+    fn poll_every(&self) -> Duration {
+        match self.files.iter().any(|f| f.follower.detached()) {
+            true => DETACHED_POLL,
+            false => SAFETY_POLL,
+        }
+    }
+
+    /// Reads what file `i` has; standard input's end is told once everything read before it
+    /// was sent (an unfinished last line is completed).
+    fn read_file(&mut self, i: usize) -> Result<(), Ending> {
+        let input_over = self.files[i].stdin.as_deref().is_some_and(Spool::ended);
+        let backlog = self.pump(i)?;
+        let f = &mut self.files[i];
+        f.backlog = backlog;
+        if input_over && !backlog && !f.ended {
+            f.ended = true;
+            self.render_lines(i, |f, sink| f.flush_partial(sink))?;
+            self.send_frame()?;
+            self.event(Event::Eof, Some(i))?;
+        }
+        Ok(())
+    }
+
+    /// Follows the files that appeared in a merged view's directories (up to its limit).
+    fn join_new_files(
+        &mut self,
+        dirs: &[PathBuf],
+        subs: &mut Vec<Subscription>,
+        shared: &Shared,
+    ) -> Result<(), Ending> {
+        for dir in dirs {
+            for path in merge::dir_logs(&shared.sandbox, dir) {
+                if self.files.len() >= merge::MAX_FILES {
+                    return Ok(());
+                }
+                if self.files.iter().any(|f| f.follower.path() == path) {
+                    continue;
+                }
+                let (sb, max) = (shared.sandbox.clone(), shared.config.max_line);
+                let Ok(follower) = Follower::open_start(sb, &path, max) else {
+                    continue;
+                };
+                let taken: Vec<String> = self.files.iter().map(|f| f.name.clone()).collect();
+                let member = Member {
+                    follower,
+                    name: merge::name_beside(&path, &taken),
+                    key: merge::key(&path),
+                    history: true,
+                };
+                let format = self.files[0].renderer.format();
+                self.files.push(Followed::new(member, format, true, shared));
+                subs.push(self.subscribe(self.files.len() - 1, shared)?);
+                self.event(Event::Added, Some(self.files.len() - 1))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs `read` on file `i`'s follower with a sink that renders each line into the batch
     /// (sending frames as they fill); the first send error ends the session.
     fn render_lines<T>(
         &mut self,
+        i: usize,
         read: impl FnOnce(&mut Follower, &mut dyn FnMut(&[u8])) -> T,
     ) -> Result<T, Ending> {
         let Session {
-            ws,
-            follower,
-            batch,
-            ..
+            ws, files, batch, ..
         } = self;
+        let Followed {
+            follower,
+            renderer,
+            tag,
+            ..
+        } = &mut files[i];
         let mut failed = None;
         let out = read(follower, &mut |line| {
             if failed.is_none() {
-                failed = batch.push(line, ws).err();
+                failed = batch.push(line, (renderer, tag), ws).err();
             }
         });
         failed.map_or(Ok(out), Err)
     }
 
-    /// Reads the file into frames until it is idle or a message is full. Returns true when
+    /// Reads file `i` into frames until it is idle or a message is full. Returns true when
     /// more lines may be waiting.
-    fn pump(&mut self) -> Result<bool, Ending> {
+    fn pump(&mut self, i: usize) -> Result<bool, Ending> {
         loop {
-            let poll = self.render_lines(|f, sink| f.poll(sink))??;
+            let poll = self.render_lines(i, |f, sink| f.poll(sink))??;
             match poll {
                 // A message already fragmented ends here, so that it stays about one read's
                 // worth of lines and the `pos` after it is not held back.
-                Poll::Data if self.batch.frame.len() < FRAME_TARGET && !self.batch.fragmented => {
-                    continue;
-                }
+                Poll::Data if !self.batch.full() => continue,
                 Poll::Data => {
                     self.send_frame()?;
                     return Ok(true);
@@ -383,12 +580,12 @@ impl Session {
                 }
                 Poll::Rotated | Poll::Truncated => {
                     self.send_frame()?;
-                    self.batch.renderer.reset();
-                    self.event(if poll == Poll::Rotated {
-                        Event::Rotated
-                    } else {
-                        Event::Truncated
-                    })?;
+                    self.files[i].renderer.reset();
+                    let event = match poll {
+                        Poll::Rotated => Event::Rotated,
+                        _ => Event::Truncated,
+                    };
+                    self.event(event, Some(i))?;
                     return Ok(true);
                 }
             }
@@ -407,23 +604,38 @@ impl Session {
             Message::text(text)
         };
         self.send(msg)?;
-        if self.meta {
-            self.event(Event::Pos)?;
+        self.event(Event::Pos, None)
+    }
+
+    /// The position to resume at: the file's, or a merged view's token of every file's.
+    fn position(&self) -> String {
+        match self.merged {
+            false => self.files[0].follower.position().to_string(),
+            true => merge::token(self.files.iter().map(|f| (f.key, f.follower.position()))),
         }
-        Ok(())
     }
 
     /// With `meta`, sends `{"event": name, "pos": position, "offset": bytes}` as a binary
-    /// frame; `history` also carries the `number` of its first line when it is known.
-    fn event(&mut self, event: Event) -> Result<(), Ending> {
+    /// frame; `history` also carries the `number` of its first line when it is known. In a
+    /// merged view there is no `offset`; an event about one file (`file`) carries its `path`
+    /// and `name`, and `history` lists every file.
+    fn event(&mut self, event: Event, file: Option<usize>) -> Result<(), Ending> {
         if !self.meta {
             return Ok(());
         }
-        let pos = self.follower.position();
-        let mut body =
-            json!({ "event": event.name(), "pos": pos.to_string(), "offset": pos.offset });
+        let mut body = json!({ "event": event.name(), "pos": self.position() });
+        if !self.merged {
+            body["offset"] = json!(self.files[0].follower.position().offset);
+        }
         if let (Event::History, Some(n)) = (event, self.first_number) {
             body["number"] = json!(n);
+        }
+        let about = |f: &Followed| json!({ "path": f.follower.path(), "name": f.name });
+        if let (Some(i), true) = (file, self.merged) {
+            body["file"] = about(&self.files[i]);
+        }
+        if let (Event::History, true) = (event, self.merged) {
+            body["files"] = self.files.iter().map(about).collect();
         }
         let body = body.to_string();
         self.send(Message::binary(body.into_bytes()))
