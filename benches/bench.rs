@@ -9,6 +9,8 @@
 mod hostile;
 #[path = "scenarios/jumps.rs"]
 mod jumps;
+#[path = "scenarios/merge.rs"]
+mod merge;
 #[path = "scenarios/render.rs"]
 mod render;
 #[path = "scenarios/search.rs"]
@@ -43,7 +45,7 @@ fn main() {
     let work = work.canonicalize().unwrap();
     println!("{}", machine());
     println!("| scenario | result |\n|---|---|");
-    let scenarios: [(&str, Scenario); 12] = [
+    let scenarios: [(&str, Scenario); 13] = [
         ("A", scenario_a),
         ("B", scenario_b),
         ("C", scenario_c),
@@ -56,6 +58,7 @@ fn main() {
         ("J", jumps::scenario_j),
         ("K", search::scenario_k),
         ("L", stdin::scenario_l),
+        ("M", merge::scenario_m),
     ];
     for (name, run) in scenarios {
         if wanted(name) {
@@ -177,6 +180,18 @@ impl Server {
 
     fn connect(&self, file: &Path, query: &str) -> Ws {
         let url = format!("ws://{}{}?{query}", self.addr, file.display());
+        let (ws, _) = tungstenite::connect(url).expect("connect");
+        if let MaybeTlsStream::Plain(s) = ws.get_ref() {
+            s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        }
+        ws
+    }
+}
+
+impl Server {
+    /// A merged view: `query` holds its `path` parameters.
+    fn merge(&self, query: &str) -> Ws {
+        let url = format!("ws://{}/_logview/merge?{query}", self.addr);
         let (ws, _) = tungstenite::connect(url).expect("connect");
         if let MaybeTlsStream::Plain(s) = ws.get_ref() {
             s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
