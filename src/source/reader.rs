@@ -35,7 +35,12 @@ const GONE_CHECK: u64 = 16 * BLOCK as u64;
 /// blocks. A final newline does not count as the start of an empty line. Every
 /// [`GONE_CHECK`] bytes `gone` is asked whether anyone still waits for the answer; when not,
 /// the scan ends with `ConnectionAborted`.
-pub fn history_start(file: &dyn ReadAt, len: u64, n: usize, gone: &dyn Fn() -> bool) -> io::Result<u64> {
+pub fn history_start(
+    file: &dyn ReadAt,
+    len: u64,
+    n: usize,
+    gone: &dyn Fn() -> bool,
+) -> io::Result<u64> {
     if n == 0 {
         return Ok(len);
     }
