@@ -12,6 +12,10 @@
 //! the page's `--lv-NAME` CSS variables (with a fallback), 256-colour and truecolour a
 //! `#rrggbb` written by us from numbers, never copied from the input.
 //!
+//! An `html` line may start with one empty marker `<span>` telling its entry's level, that it
+//! continues the entry before, or that it is a JSON object ([`crate::text::classify`]); `text`
+//! lines stay the file's bytes.
+//!
 //! [`Renderer::line_in_pieces`] hands the output on whenever it reaches a given size, so a
 //! caller holds at most that size plus [`MAX_STEP`] bytes of a line's rendering.
 //!
@@ -20,6 +24,8 @@
 //! and whose output grew with every sequence carried; the crate is no longer a dependency.
 
 use std::convert::Infallible;
+
+use crate::text::classify::{Entries, Entry};
 
 /// Most bytes one input character can add to the output: closing the widest run (24),
 /// opening the widest (about 130) and one escaped character (6).
@@ -66,6 +72,8 @@ pub struct Renderer {
     format: Format,
     /// The style in force after the last character rendered.
     style: Style,
+    /// Which lines start entries and their levels (told in `html` only).
+    entries: Entries,
 }
 
 impl Renderer {
@@ -73,6 +81,7 @@ impl Renderer {
         Renderer {
             format,
             style: Style::default(),
+            entries: Entries::default(),
         }
     }
 
@@ -102,7 +111,11 @@ impl Renderer {
         pieces.check(out)?;
         match self.format {
             Format::Text => text(line, out, &mut pieces)?,
-            Format::Html => self.html(line, out, &mut pieces)?,
+            Format::Html => {
+                let entry = self.entries.next(line);
+                marker(&entry, out);
+                self.html(line, out, &mut pieces)?
+            }
         }
         out.push('\n');
         Ok(())
@@ -127,9 +140,10 @@ impl Renderer {
         self.format
     }
 
-    /// Forgets carried colours (the file was rotated or truncated).
+    /// Forgets carried colours and entries (the file was rotated or truncated).
     pub fn reset(&mut self) {
         self.style = Style::default();
+        self.entries.reset();
     }
 
     fn html<E>(
@@ -311,6 +325,28 @@ fn plain_len(s: &str) -> usize {
 }
 
 /// Appends `s` HTML-escaped, copying the runs between special characters at once.
+/// What an `html` line says of itself before its text, when it says anything: one empty
+/// `<span>` with `data-level` (the entry's level), `data-cont` (it continues the entry before)
+/// and `data-json` (it is a JSON object).
+fn marker(e: &Entry, out: &mut String) {
+    if e.level.is_none() && !e.continues && !e.class.json {
+        return;
+    }
+    out.push_str("<span");
+    if let Some(l) = e.level {
+        out.push_str(" data-level=\"");
+        out.push_str(l.name());
+        out.push('"');
+    }
+    if e.continues {
+        out.push_str(" data-cont");
+    }
+    if e.class.json {
+        out.push_str(" data-json");
+    }
+    out.push_str("></span>");
+}
+
 fn escape_into(s: &str, out: &mut String) {
     let mut last = 0;
     for (i, b) in s.bytes().enumerate() {
