@@ -65,8 +65,11 @@ pub fn parse(line: &[u8]) -> Option<Stamp> {
     if let Some(s) = bracket.and_then(|i| access(&head[i + 1..])) {
         return Some(s);
     }
+    // An ISO stamp has its first `-` or `/` four bytes in: only those places are tried.
     syslog(head).or_else(|| {
-        (0..head.len().saturating_sub(18))
+        memchr::memchr2_iter(b'-', b'/', head)
+            .filter_map(|sep| sep.checked_sub(4))
+            .take_while(|&i| i < head.len().saturating_sub(18))
             .filter(|&i| i == 0 || !head[i - 1].is_ascii_digit())
             .find_map(|i| iso(&head[i..]))
     })
