@@ -78,6 +78,9 @@ pub struct Follower {
     replaced_at: Option<Instant>,
     /// The path does not name the open file (gone, or replaced and in its grace period).
     detached: bool,
+    /// How long the old file is still read after the path names a new one: none for
+    /// standard input's spool, whose only writer (logview) never writes to the old one.
+    grace: Duration,
 }
 
 impl Follower {
@@ -147,7 +150,9 @@ impl Follower {
 
     fn open_at_zero(sandbox: Arc<Sandbox>, path: &Path, max_line: usize) -> Result<Self, Refusal> {
         let (file, meta) = sandbox.open_file(path)?;
+        let spool = sandbox.stdin().is_some_and(|s| s.path == path);
         Ok(Follower {
+            grace: if spool { Duration::ZERO } else { ROTATE_GRACE },
             sandbox,
             path: path.to_path_buf(),
             file,
@@ -239,7 +244,7 @@ impl Follower {
             );
         }
         let since = *self.replaced_at.get_or_insert_with(Instant::now);
-        if since.elapsed() < ROTATE_GRACE {
+        if since.elapsed() < self.grace {
             return Ok(Poll::Idle);
         }
         self.detached = false;

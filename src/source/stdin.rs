@@ -115,9 +115,20 @@ impl Spool {
         }
     }
 
-    /// `stdin` becomes `stdin.1` (the older half goes) and a new `stdin` is begun.
+    /// `stdin` becomes `stdin.1` (the older half goes) and a new `stdin` is begun. The older
+    /// half is deleted on a thread of its own: freeing half a GiB of cached pages takes
+    /// hundreds of milliseconds, which the pipe's writer must not wait for.
     fn rotate(&self) -> io::Result<File> {
-        fs::rename(&self.path, self.dir.join("stdin.1"))?;
+        let (older, gone) = (self.dir.join("stdin.1"), self.dir.join("stdin.0"));
+        if fs::rename(&older, &gone).is_ok() {
+            let removed = std::thread::Builder::new()
+                .name("stdin-rm".into())
+                .spawn(move || fs::remove_file(gone));
+            if let Err(e) = removed {
+                warn!("cannot start a thread to delete the older spool: {e}");
+            }
+        }
+        fs::rename(&self.path, older)?;
         OpenOptions::new()
             .append(true)
             .create_new(true)
