@@ -418,7 +418,8 @@ impl Sgr {
     }
 
     fn digit(&mut self, d: u8) {
-        self.value = (self.value * 10 + u16::from(d)).min(MAX_PARAM);
+        let v = self.value.saturating_mul(10).saturating_add(u16::from(d));
+        self.value = v.min(MAX_PARAM);
     }
 
     /// Ends one parameter (an empty one counts as 0, as in terminals).
@@ -790,6 +791,13 @@ mod tests {
         );
         assert_eq!(out[3], format!("{RED}w</span>\n"));
         assert_eq!(out[4], "v\n");
+    }
+
+    #[test]
+    fn html_a_parameter_of_many_digits_saturates() {
+        // 99999999999999999999 once overflowed the parameter (found by fuzzing).
+        let out = html(&["\x1b[99999999999999999999;31mx"]);
+        assert_eq!(out[0], format!("{RED}x</span>\n"));
     }
 
     #[test]
