@@ -59,6 +59,8 @@ session;src/stream/session.rs;send_on|read_client|ws_config|close_frame|follow|f
 index;src/index/lines.rs src/index/time.rs src/source/reader.rs;;--lib --test lines_jump --test lines_api
 search;src/text/search.rs src/api/search.rs;;--lib --test search
 timeline;src/index/timeline.rs src/api/timeline.rs;;--lib --test timeline
+merge;src/stream/merge.rs;;--lib --test merge
+classify;src/text/classify.rs;;--lib --test levels
 endef
 export MUTANT_SETS
 mutants:
