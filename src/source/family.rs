@@ -1,8 +1,14 @@
 //! Rotated families: which names are older members of another (`app.log.1`, `app.log.2.gz`,
 //! `app.log-20261125`, `app.log-20261125.gz`, `app.log.2026-11-25`, and with `.gz`), and the
-//! order of members from newest to oldest.
+//! order of members from newest to oldest, and a family's files on disk.
 //!
-//! Guarantees: pure functions on names; a name is a member only by one of the patterns above.
+//! Guarantees: a name is a member only by one of the patterns above; a family on disk holds
+//! only files the sandbox allows, in one directory.
+
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use crate::source::sandbox::{Sandbox, Target};
 
 /// The name `name` is a rotated member of, with its rank (smaller is newer), or `None`.
 pub fn member_of(name: &str) -> Option<(&str, u64)> {
@@ -45,9 +51,81 @@ pub fn compressed(name: &str) -> bool {
     name.ends_with(".gz")
 }
 
+/// The family `path` belongs to, newest first: the file it was rotated from (if `path` is a
+/// member, else `path` itself), then its members by modification time, then rotation order.
+/// Only files the sandbox allows are in it.
+pub fn on_disk(sb: &Sandbox, path: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name().and_then(|n| n.to_str())) else {
+        return Vec::new();
+    };
+    let base = member_of(name).map_or(name, |(b, _)| b);
+    let mut found: Vec<(i64, u64, PathBuf)> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let n = e.ok()?.file_name().into_string().ok()?;
+            let rank = if n == base {
+                0
+            } else {
+                member_of(&n).filter(|m| m.0 == base)?.1 + 1
+            };
+            let p = dir.join(&n);
+            let (Target::File(_), meta) = sb.stat(&p).ok()? else {
+                return None;
+            };
+            let newest = if rank == 0 { i64::MIN } else { -meta.mtime() };
+            Some((newest, rank, p))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().map(|(_, _, p)| p).collect()
+}
+
+/// The next older member of `path`'s family, if any.
+pub fn older(sb: &Sandbox, path: &Path) -> Option<PathBuf> {
+    let family = on_disk(sb, path);
+    let at = family.iter().position(|p| p == path)?;
+    family.get(at + 1).cloned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_family_on_disk_newest_first() {
+        let dir = std::env::temp_dir().join(format!("logview-family-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let dir = dir.canonicalize().unwrap();
+        for (name, age) in [
+            ("app.log.2.gz", 30),
+            ("app.log.1", 20),
+            ("app.log", 0),
+            ("other.1", 5),
+        ] {
+            let p = dir.join(name);
+            std::fs::write(&p, "x\n").unwrap();
+            let t = std::time::SystemTime::now() - std::time::Duration::from_secs(age * 60);
+            std::fs::File::options()
+                .write(true)
+                .open(&p)
+                .unwrap()
+                .set_modified(t)
+                .unwrap();
+        }
+        let sb = Sandbox::new(vec![dir.clone()]);
+        let names: Vec<_> = on_disk(&sb, &dir.join("app.log.1"))
+            .iter()
+            .map(|p| p.file_name().unwrap().to_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(names, ["app.log", "app.log.1", "app.log.2.gz"]);
+        assert_eq!(
+            older(&sb, &dir.join("app.log")),
+            Some(dir.join("app.log.1"))
+        );
+        assert_eq!(older(&sb, &dir.join("app.log.2.gz")), None);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn every_naming_scheme() {
