@@ -185,3 +185,36 @@ fn hostile_values_are_refused_with_a_reason() {
     );
     let _ = std::fs::remove_file(outside);
 }
+
+#[test]
+fn the_start_of_a_rotated_file_names_its_next_older_member() {
+    let dir = TempDir::new("lines-family");
+    let log = dir.write("app.log", "today 1\ntoday 2\n");
+    let older = dir.write("app.log.1", "yesterday 1\nyesterday 2 without newline");
+    let oldest = dir.write("app.log-20261120", "last week\n");
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let touch = |p: &std::path::Path, t| {
+        std::fs::File::options()
+            .write(true)
+            .open(p)
+            .unwrap()
+            .set_modified(t)
+            .unwrap()
+    };
+    touch(&older, past);
+    touch(&oldest, past - std::time::Duration::from_secs(3600));
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let (_, v) = window(&srv, &format!("path={}&lines=1&before=16", log.display()));
+    assert_eq!(v["older"], Value::Null, "not at the start yet: {v}");
+    let (_, v) = window(&srv, &format!("path={}&before=16", log.display()));
+    assert_eq!(v["older"], older.to_str().unwrap());
+    // Scrolling on: the older member from its end, its last line without a newline whole.
+    let (_, v) = window(&srv, &format!("path={}&before=39", older.display()));
+    assert_eq!(
+        texts(&v),
+        pairs(&[(0, "yesterday 1"), (12, "yesterday 2 without newline")])
+    );
+    assert_eq!(v["older"], oldest.to_str().unwrap());
+    let (_, v) = window(&srv, &format!("path={}&before=10", oldest.display()));
+    assert_eq!(v["older"], Value::Null, "the oldest member ends the family");
+}

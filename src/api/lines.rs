@@ -1,7 +1,8 @@
 //! `GET /_logview/api/lines?path=ABS&lines=N` and one of `before=OFFSET`, `from=OFFSET`,
 //! `line=K` or `time=T`: a window of lines anywhere in a file, for scrolling back and
 //! jumping, as JSON, each line with its number (once the line index has counted that far)
-//! and its moment (when it carries a stamp).
+//! and its moment (when it carries a stamp). A window at the start of a file names the next
+//! older member of its rotated family (`older`), where scrolling back goes on.
 //!
 //! Guarantees: the file goes through the sandbox; an answer reads only the bytes of its
 //! window (plus the backward scan to find its first line), never the whole file; every value
@@ -20,7 +21,7 @@ use crate::index::Numbering;
 use crate::index::time::{Clock, Jump, Moment, jump};
 use crate::render::{Format, Renderer};
 use crate::source::reader::{Window, history_start, line_start, lines_from};
-use crate::source::sandbox;
+use crate::source::{family, sandbox};
 use crate::state::Shared;
 use crate::text::time as stamp;
 
@@ -56,7 +57,8 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
         Some(_) => return Err(Refusal::Malformed("format must be text or html")),
     };
     let anchor = anchor(req)?;
-    let (file, meta) = shared.sandbox.open_file(&sandbox::plain(&path)?)?;
+    let path = sandbox::plain(&path)?;
+    let (file, meta) = shared.sandbox.open_file(&path)?;
     let size = meta.len();
     let numbering = shared.indexes.of(&file, &meta);
     // A line number past what the index has counted is found by counting on: a scan like a
@@ -80,7 +82,14 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
         Start::From(start) => lines_from(file.file, start, size, n, file.max_line),
     };
     let window = window.map_err(unreadable)?;
-    Ok(file.answer(&window, format).to_string())
+    let mut answer = file.answer(&window, format);
+    // At the start of a rotated file, scrolling back goes on in the next older member.
+    if answer["first"] == 0
+        && let Some(older) = family::older(&shared.sandbox, &path)
+    {
+        answer["older"] = json!(older);
+    }
+    Ok(answer.to_string())
 }
 
 fn count(value: Option<&str>) -> Result<usize, Refusal> {
