@@ -19,6 +19,7 @@ const MODULES: &[(&str, &str)] = &[
     ("viewer/position.js", include_str!("web/viewer/position.js")),
     ("viewer/search.js", include_str!("web/viewer/search.js")),
     ("viewer/timeline.js", include_str!("web/viewer/timeline.js")),
+    ("viewer/merged.js", include_str!("web/viewer/merged.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

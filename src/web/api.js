@@ -1,6 +1,6 @@
 // Every URL the page uses, built once here: the base path, page links, the listing, lines,
-// search and timeline APIs, the WebSocket, downloads. Also how a refusal's reason is read from
-// an answer, and how a streamed NDJSON answer is read.
+// search and timeline APIs, the WebSockets (one file, a merged view), downloads. Also how a
+// refusal's reason is read from an answer, and how a streamed NDJSON answer is read.
 
 /** The server's URL prefix (`--base-path`), from the meta tag the server fills in. */
 export const BASE = (document.querySelector('meta[name="logview-base"]') || {}).content || "";
@@ -43,10 +43,43 @@ export function rawUrl(path) {
   return BASE + "/_logview/raw" + encodePath(path);
 }
 
+/** The merged view's route: the page with GET, its stream with a WebSocket upgrade. */
+const MERGE = "/_logview/merge";
+
+/** The query naming the files (or directories) of a merged view: `path=A&path=B`. */
+function mergeQuery(paths) {
+  const q = new URLSearchParams();
+  for (const p of paths) q.append("path", p);
+  return q;
+}
+
+/** The page URL of a merged view of `paths`; `hide`: paths whose lines it hides. */
+export function mergeHref(paths, hide = []) {
+  const q = mergeQuery(paths);
+  for (const p of hide) q.append("hide", p);
+  return `${BASE}${MERGE}?${q}`;
+}
+
+/** The paths of the merged view the address names, or null when it names none. */
+export function mergedPaths() {
+  if (location.pathname !== BASE + MERGE) return null;
+  return new URLSearchParams(location.search).getAll("path");
+}
+
+function socketBase() {
+  return `${location.protocol === "https:" ? "wss:" : "ws:"}//${location.host}`;
+}
+
 /** The WebSocket URL following `path` with the query `params`. */
 export function socketUrl(path, params) {
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  return `${proto}//${location.host}${hrefFor(path)}?${new URLSearchParams(params)}`;
+  return `${socketBase()}${hrefFor(path)}?${new URLSearchParams(params)}`;
+}
+
+/** The WebSocket URL of the merged view of `paths` with the query `params`. */
+export function mergeSocketUrl(paths, params) {
+  const q = mergeQuery(paths);
+  for (const [k, v] of Object.entries(params)) q.set(k, v);
+  return `${socketBase()}${BASE}${MERGE}?${q}`;
 }
 
 /**
@@ -68,10 +101,19 @@ async function getJson(url) {
   return res.json();
 }
 
+function listUrl(path) {
+  const api = BASE + "/_logview/api/list";
+  return path ? `${api}?path=${encodeURIComponent(path)}` : api;
+}
+
 /** A directory's entries or a file's description; the roots without a path. */
 export function fetchList(path) {
-  const api = BASE + "/_logview/api/list";
-  return getJson(path ? `${api}?path=${encodeURIComponent(path)}` : api);
+  return getJson(listUrl(path));
+}
+
+/** The listing's answer for `path`, unread: its status tells whether the path may be viewed. */
+export function probeList(path) {
+  return fetch(listUrl(path), { cache: "no-store" });
 }
 
 /**

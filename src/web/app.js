@@ -1,16 +1,16 @@
 // logview page, the entry module and its wiring (the page loads `/_logview/app.js`, the name the
 // server tests pin): the file browser (at `/` and at directory paths) and the viewer (at
-// a file's path), chosen by the address; in-page navigation; keyboard shortcuts (/, Space,
+// a file's path, or of several at `/_logview/merge?path=A&path=B`), chosen by the address; in-page navigation; keyboard shortcuts (/, Space,
 // Home, End, n / N for the search's matches, Esc to stop a search).
 //
 // Safety rule: log lines arrive as HTML the server has already escaped, and only they are
 // ever assigned with innerHTML (one line per element, in viewer/rows.js). Everything else
 // (file names, paths, error texts, filter matches) goes through textContent or text nodes.
 
-import { decodePath, fetchList, hrefFor, HttpError } from "./api.js";
+import { decodePath, fetchList, hrefFor, mergedPaths, HttpError } from "./api.js";
 import { el, showError, setMode, setWhere, currentMode } from "./dom.js";
 import { rootGroups, showBrowser, setupBrowser } from "./browser.js";
-import { openViewer, stopViewer, setupViewer, jumpToEnd, jumpToStart, togglePause, whenOpened } from "./viewer/viewer.js";
+import { openViewer, openMerged, stopViewer, setupViewer, jumpToEnd, jumpToStart, togglePause, whenOpened } from "./viewer/viewer.js";
 import { cancelSearch, closeSearch, searchShown, stepMatch } from "./viewer/search.js";
 
 let routeGen = 0;
@@ -52,14 +52,23 @@ function navigate(href) {
 /** The address last shown (without its `#L…` part, which the viewer follows by itself). */
 let routed = null;
 
-/** Shows what the current URL names: the roots, a directory or a file. */
+/** What names the view in the address: its path and query, but not the files a merged view hides. */
+function routeKey() {
+  const q = new URLSearchParams(location.search);
+  q.delete("hide");
+  return location.pathname + "?" + q;
+}
+
+/** Shows what the current URL names: the roots, a directory, a file or a merged view. */
 async function route() {
-  const here = location.pathname + location.search;
+  const here = routeKey();
   if (here === routed && currentMode() === "viewer") return;
   routed = here;
   const gen = ++routeGen;
   stopViewer();
   showError(null);
+  const merged = mergedPaths();
+  if (merged !== null) return routeMerged(merged);
   const path = decodePath(location.pathname);
   if (path === null) {
     setMode(null);
@@ -84,6 +93,15 @@ async function route() {
     setWhere(path, hrefFor(null));
     showError(err instanceof HttpError ? err.message : `cannot reach the server (${err.message})`);
   }
+}
+
+function routeMerged(paths) {
+  if (paths.length === 0 || paths.some((p) => !p.startsWith("/"))) {
+    setMode(null);
+    setWhere("merged view", hrefFor(null));
+    return showError("400 a merged view needs absolute paths: /_logview/merge?path=/dir/a.log&path=/dir/b.log");
+  }
+  openMerged(paths);
 }
 
 /** Plain left clicks on in-page links navigate without reloading. */
@@ -139,7 +157,7 @@ function onKey(e) {
 
 setupBrowser(navigate);
 setupViewer();
-interceptLinks(el.files);
+interceptLinks(el.browser);
 interceptLinks(el.top);
 document.addEventListener("keydown", onKey);
 window.addEventListener("popstate", route);

@@ -1,9 +1,10 @@
 // The file browser (at `/` and at directory paths): the listing table, its sorting, its name
 // filter, and its refresh (new files appear, sizes and times move, removed files go, without
-// reloading: one listing request every REFRESH_MS while the listing is shown and visible).
-// File names are only ever set as text.
+// reloading: one listing request every REFRESH_MS while the listing is shown and visible),
+// and the ways into a merged view: files ticked (in any listing) and opened together, or every
+// file of a directory. File names are only ever set as text.
 
-import { fetchList, hrefFor } from "./api.js";
+import { fetchList, hrefFor, mergeHref } from "./api.js";
 import { el, show, store, setMode, setWhere, formatSize, formatDate, formatCount, currentMode } from "./dom.js";
 
 /** How often a shown listing is read again (the server reads each directory at most this often). */
@@ -18,7 +19,12 @@ const browse = {
   timer: null,
   /** Families whose members are shown (by the path of their newest file). */
   open: new Set(),
+  /** Files ticked to be opened together, in the order they were ticked. */
+  picked: new Set(),
 };
+
+/** How a click on a listed entry (or "open together") moves to it. */
+let go = () => {};
 
 /** At `/`: the content of every root directory; roots that are files are listed as such. */
 export async function rootGroups() {
@@ -44,6 +50,8 @@ export function showBrowser(path, parent, groups, reload = null) {
   setMode("browser");
   setWhere(path, hrefFor(parent));
   document.title = path ? `${path} — logview` : "logview";
+  show(el.followDir, path !== null);
+  if (path !== null) el.followDir.href = mergeHref([path]);
   browse.groups = groups;
   el.filesFilter.value = "";
   renderFiles();
@@ -91,6 +99,7 @@ function entryRow(entry, kind = "entry") {
   tr.className = kind + " " + entry.type;
   tr.dataset.name = entry.name.toLowerCase();
   const name = cell("td", "name");
+  if (pickable(entry)) name.append(pickBox(entry));
   if (entry.compressed) {
     // Compressed members cannot be read yet: named, not linked.
     name.append(entry.name, cell("span", "muted", " (compressed)"));
@@ -116,6 +125,21 @@ function entryRow(entry, kind = "entry") {
   return tr;
 }
 
+/** A file that a merged view can follow: plain, not compressed, not standard input. */
+function pickable(entry) {
+  return entry.type === "file" && !entry.compressed && entry.path.startsWith("/") && entry.path !== "/-";
+}
+
+function pickBox(entry) {
+  const box = document.createElement("input");
+  box.type = "checkbox";
+  box.className = "pick";
+  box.dataset.path = entry.path;
+  box.checked = browse.picked.has(entry.path);
+  box.setAttribute("aria-label", `Open ${entry.name} together with other ticked files`);
+  return box;
+}
+
 function groupRow(text, href) {
   const tr = cell("tr", "group");
   const th = cell("th", "");
@@ -124,12 +148,38 @@ function groupRow(text, href) {
     const a = document.createElement("a");
     a.href = href;
     a.textContent = text;
-    th.append(a);
+    // A root: every file in it, in one view.
+    const all = cell("a", "follow-all", "follow every file");
+    all.href = mergeHref([text]);
+    all.title = "One view of every log file directly in this directory, and of files created in it later";
+    th.append(a, " ", all);
   } else {
     th.textContent = text;
   }
   tr.append(th);
   return tr;
+}
+
+/** A box was ticked or unticked: the "open together" button follows the count. */
+function pick(box) {
+  if (box.checked) browse.picked.add(box.dataset.path);
+  else browse.picked.delete(box.dataset.path);
+  showPicked();
+}
+
+function showPicked() {
+  const n = browse.picked.size;
+  el.pickedCount.textContent = n ? `${n} ticked` : "";
+  el.openTogether.disabled = n < 2;
+  el.openTogether.textContent = n >= 2 ? `Open ${n} together` : "Open together";
+}
+
+function openTogether() {
+  if (browse.picked.size < 2) return;
+  const href = mergeHref([...browse.picked]);
+  browse.picked.clear();
+  showPicked();
+  go(href);
 }
 
 function noteRow(text) {
@@ -191,6 +241,12 @@ function filterFiles() {
 
 /** `navigate(href)`: how a click on a listed entry moves to it. */
 export function setupBrowser(navigate) {
+  go = navigate;
+  el.files.addEventListener("change", (e) => {
+    if (e.target.matches("input.pick")) pick(e.target);
+  });
+  el.openTogether.addEventListener("click", openTogether);
+  showPicked();
   el.files.addEventListener("click", (e) => {
     const toggle = e.target.closest("button.family");
     if (!toggle) return;

@@ -6,7 +6,8 @@ const $ = (id) => document.getElementById(id);
 export const el = {
   top: $("top"), home: $("home"), up: $("up"), where: $("where"), error: $("error"),
   browser: $("browser"), files: $("files"), filesFilter: $("files-filter"),
-  filesCount: $("files-count"), filesEmpty: $("files-empty"),
+  filesCount: $("files-count"), filesEmpty: $("files-empty"), followDir: $("follow-dir"),
+  pickedCount: $("picked-count"), openTogether: $("open-together"),
   viewer: $("viewer"), status: $("status"), filter: $("filter"), filterCount: $("filter-count"),
   pause: $("pause"), pending: $("pending-count"), wrap: $("wrap"), numbers: $("numbers"),
   times: $("times"), cap: $("cap"), clear: $("clear"), dropped: $("dropped"), log: $("log"),
@@ -16,6 +17,7 @@ export const el = {
   searchCancel: $("search-cancel"), searchClose: $("search-close"), searchResults: $("search-results"),
   searchNote: $("search-note"), searchMore: $("search-more"),
   timeline: $("timeline"), tlChart: $("tl-chart"), tlTip: $("tl-tip"),
+  legend: $("legend"), legendCount: $("legend-count"), legendFiles: $("legend-files"),
 };
 
 export function show(node, visible) {

@@ -1,8 +1,9 @@
-// The WebSocket to the followed file: connecting, the meta events, the position to resume
-// from, and reconnecting with back-off (or saying why it cannot). Lines reach the viewer only
-// once the server confirmed their position, through the handlers given to `startConn`.
+// The WebSocket to the followed file (or merged view): connecting, the meta events, the
+// position to resume from, and reconnecting with back-off (or saying why it cannot). Lines
+// reach the viewer only once the server confirmed their position, through the handlers given
+// to `startConn`.
 
-import { socketUrl, hrefFor, fetchStatus, refusalReason } from "../api.js";
+import { socketUrl, mergeSocketUrl, hrefFor, fetchStatus, refusalReason, probeList } from "../api.js";
 import { el } from "../dom.js";
 
 const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
@@ -10,7 +11,8 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000, 15000];
 const conn = {
   ws: null,
   gen: 0,
-  path: null,
+  /** What is followed: `{url(query), check()}` (see fileTarget and mergeTarget). */
+  target: null,
   /** Extra query parameters of the socket (e.g. `lines`). */
   params: {},
   handlers: null,
@@ -25,15 +27,42 @@ const conn = {
   reason: "",
 };
 
+/** One file: its page URL tells why an upgrade was refused. */
+export function fileTarget(path) {
+  return {
+    url: (q) => socketUrl(path, q),
+    check: () => fetch(hrefFor(path), { cache: "no-store" }),
+  };
+}
+
 /**
- * Follows `path`. `handlers.lines(items)`: confirmed lines `{kind: "line", html, t}`;
- * `handlers.event(msg)`: every meta event (`{event, pos, offset, number?}`), after the lines
- * it confirms; `handlers.opened()`: the socket is open. `waitMissing`: a file that does not
- * exist (404) is waited for, like `tail -F`, instead of closing.
+ * A merged view of `paths`: the page at its URL is always served, so the listing of each path
+ * tells which one is refused (the first refusal's answer, else the last good one).
  */
-export function startConn(path, params, handlers, { waitMissing = false } = {}) {
+export function mergeTarget(paths) {
+  return {
+    url: (q) => mergeSocketUrl(paths, q),
+    async check() {
+      let res = null;
+      for (const p of paths) {
+        res = await probeList(p);
+        if (!res.ok) return res;
+      }
+      return res;
+    },
+  };
+}
+
+/**
+ * Follows `target` (fileTarget or mergeTarget). `handlers.lines(items)`: confirmed lines
+ * `{kind: "line", html, t}`; `handlers.event(msg)`: every meta event (`{event, pos, offset,
+ * number?}`, or `{event, pos, files | file}` of a merged view), after the lines it confirms;
+ * `handlers.opened()`: the socket is open. `waitMissing`: a file that does not exist (404) is
+ * waited for, like `tail -F`, instead of closing.
+ */
+export function startConn(target, params, handlers, { waitMissing = false } = {}) {
   stopConn();
-  Object.assign(conn, { path, params, handlers, waitMissing, pos: null, staged: [], stopped: false, attempt: 0 });
+  Object.assign(conn, { target, params, handlers, waitMissing, pos: null, staged: [], stopped: false, attempt: 0 });
   connect();
 }
 
@@ -60,7 +89,7 @@ function connect() {
   if (conn.pos) q.resume = conn.pos;
   let ws;
   try {
-    ws = new WebSocket(socketUrl(conn.path, q));
+    ws = new WebSocket(conn.target.url(q));
   } catch (err) {
     return closed(`cannot connect (${err.message})`);
   }
@@ -129,11 +158,11 @@ function onClose(e, gen) {
   reconnectLater(why);
 }
 
-/** The upgrade failed before opening; the page URL tells the HTTP status the socket hid. */
+/** The upgrade failed before opening; the target's check tells the HTTP status the socket hid. */
 async function whyRefused(gen) {
   let res;
   try {
-    res = await fetch(hrefFor(conn.path), { cache: "no-store" });
+    res = await conn.target.check();
   } catch {
     if (gen === conn.gen && !conn.stopped) reconnectLater("server unreachable");
     return;

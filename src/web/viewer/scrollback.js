@@ -3,6 +3,7 @@
 // end, opening the window anywhere (first line, a line number, a time, a byte offset), going
 // back to the live end, and keeping the rows bounded by dropping those far from the view.
 // Rows from the stream learn their offsets, numbers and times from the lines API here too.
+// A merged view has no window (the lines API takes one file): its rows are the stream's only.
 
 import { fetchLines, HttpError } from "../api.js";
 import { el, showError } from "../dom.js";
@@ -90,6 +91,7 @@ function succeeded() {
 
 /** The edge above the first row: line 1, or more to load. */
 export function updateEdge() {
+  if (view.merged) return setEdge("");
   const first = view.rows[0];
   if (!first || !first.line) return setEdge("");
   if (first.offset === 0) return setEdge("start of file", "start");
@@ -146,7 +148,7 @@ function fill(row, l) {
 
 /** Loads the lines before the first row (more of them when the reader is at the very top). */
 export async function loadBefore() {
-  if (busy || !view.rows.length || !view.rows[0].line) return;
+  if (busy || view.merged || !view.rows.length || !view.rows[0].line) return;
   const g = gen;
   busy = true;
   let added = 0;
@@ -187,7 +189,7 @@ function settle(added) {
 
 /** Loads the lines after the last row while the window stops short of the live end. */
 export async function loadAfter() {
-  if (busy || view.attached || view.tailNext === null) return;
+  if (busy || view.merged || view.attached || view.tailNext === null) return;
   const g = gen;
   const from = view.tailNext;
   busy = true;
@@ -249,7 +251,8 @@ function trimBottom() {
 export function trim() {
   if (view.rows.length <= view.cap) return;
   const { scrollTop, scrollHeight, clientHeight } = el.log;
-  if (scrollTop + clientHeight / 2 < scrollHeight / 2) trimBottom();
+  // A merged view cannot load its end again: its oldest rows go.
+  if (!view.merged && scrollTop + clientHeight / 2 < scrollHeight / 2) trimBottom();
   else dropFirst(view.rows.length - view.cap, true);
 }
 
@@ -347,7 +350,7 @@ export async function reloadEnd({ keepError = false } = {}) {
 /** Loads more when the reader nears the top, or the bottom of a window short of the end. */
 export function onScroll() {
   const log = el.log;
-  if (view.follow || !view.rows.length) return;
+  if (view.follow || view.merged || !view.rows.length) return;
   const margin = 2 * log.clientHeight;
   if (log.scrollTop < margin) loadBefore();
   else if (!view.attached && log.scrollHeight - log.scrollTop - log.clientHeight < margin) loadAfter();

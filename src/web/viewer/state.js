@@ -14,7 +14,10 @@ export const END_SLACK = 8;
  * Older or other parts of the file come from the lines API into `rows` directly.
  */
 export const view = {
+  /** The file shown; null in a merged view (which has no per-file window, search or timeline). */
   path: null,
+  /** A merged view of several files: only the live stream's rows, tagged by file. */
+  merged: false,
   queue: [],
   /** The rows in the DOM, in file order: {node, line, offset, number, time, html, ...}. */
   rows: [],

@@ -1,18 +1,19 @@
-// The viewer of one file: opening and leaving it, the live stream's lines (appended once per
-// frame while the window reaches the live end, else counted), following the end, pause, the
-// line cap, `#L<number>` addresses, the toolbar's controls, and the wiring of the whole-file
-// search and the timeline strip.
+// The viewer of one file or of a merged view of several: opening and leaving it, the live
+// stream's lines (appended once per frame while the window reaches the live end, else
+// counted), following the end, pause, the line cap, `#L<number>` addresses, the toolbar's
+// controls, and the wiring of the whole-file search, the timeline strip and the merged legend.
 
 import { el, show, store, setMode, setWhere, baseName, formatCount } from "../dom.js";
 import { hrefFor, rawUrl } from "../api.js";
 import { view, DEFAULT_CAP, MIN_CAP, MAX_CAP, END_SLACK } from "./state.js";
 import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt } from "./rows.js";
 import { applyFilter, filterRow, setAfterSlice, stopFilter, updateFilterCount } from "./filter.js";
-import { startConn, stopConn, reconnectNow } from "./conn.js";
+import { startConn, stopConn, reconnectNow, fileTarget, mergeTarget } from "./conn.js";
 import { setHooks, resetWindow, openAt, reloadEnd, onScroll, loadBefore, trim, updateEdge } from "./scrollback.js";
 import { setupPosition, startPosition, stopPosition, updatePosition } from "./position.js";
 import { setupSearch, startSearch, closeSearch } from "./search.js";
 import { setupTimeline, startTimeline, stopTimeline, setTimelineQuery, markTime } from "./timeline.js";
+import { setupMerged, startMerged, stopMerged, learnFiles, tagRow } from "./merged.js";
 
 const FILTER_DELAY_MS = 100;
 /** Lines shown around the line an address names. */
@@ -39,26 +40,48 @@ export function openViewer(info, { waitMissing = false } = {}) {
   setWhere(info.path, hrefFor(info.parent));
   document.title = `${baseName(info.path)} — logview`;
   el.download.href = rawUrl(info.path);
+  el.log.classList.toggle("numbers", el.numbers.checked);
+  begin(info.path);
+  const target = hashLine();
+  if (target !== null) goToLine(target);
+  closeSearch();
+  startConn(fileTarget(info.path), streamParams(), { lines: onLines, event: onEvent, opened: onOpened }, { waitMissing });
+  startPosition();
+  startTimeline();
+}
+
+/** Shows the merged view of `paths` (files or directories) and starts following it. */
+export function openMerged(paths) {
+  setMode("viewer");
+  startMerged(paths);
+  // No line numbers in a merged view: the gutter would stay empty.
+  el.log.classList.remove("numbers");
+  begin(null);
+  closeSearch();
+  startConn(mergeTarget(paths), streamParams(), { lines: onLines, event: onEvent, opened: onOpened });
+}
+
+/** The view emptied for `path` (null: a merged view). */
+function begin(path) {
   resetWindow();
   Object.assign(view, {
-    path: info.path, queue: [], paused: false, waiting: 0, follow: true, attached: true, dropped: 0,
-    liveOffset: null, liveNumber: null, inHistory: false, tailNext: null, holding: null, size: 0,
-    total: null, indexed: false,
+    path, merged: path === null, queue: [], paused: false, waiting: 0, follow: true,
+    attached: true, dropped: 0, liveOffset: null, liveNumber: null, inHistory: false, tailNext: null,
+    holding: null, size: 0, total: null, indexed: false,
   });
   emptyLog();
   setPaused(false);
   setFollow(true);
   updateDropped();
   applyFilter();
+}
+
+/** The stream's parameters from the address (`lines=N`). */
+function streamParams() {
   const params = {};
   const lines = new URLSearchParams(location.search).get("lines");
   if (lines && /^\d+$/.test(lines)) params.lines = lines;
-  const target = hashLine();
-  if (target !== null) goToLine(target);
-  closeSearch();
-  startConn(info.path, params, { lines: onLines, event: onEvent, opened: onOpened }, { waitMissing });
-  startPosition();
-  startTimeline();
+  return params;
 }
 
 export function stopViewer() {
@@ -71,6 +94,8 @@ export function stopViewer() {
   view.raf = 0;
   clearTimeout(filterTimer);
   stopFilter();
+  stopMerged();
+  view.merged = false;
 }
 
 /** Opens the window at line `n`, with context, marks it and puts it in the middle. */
@@ -108,13 +133,22 @@ const MARKERS = {
   rotated: "file rotated: following the new file from its start",
   truncated: "file truncated: reading again from the start",
   eof: "input ended: no more lines will arrive",
+  added: "new file in the directory: following it from its start",
 };
+
+/** The marker line an event shows, naming the member of a merged view it is about. */
+function markerText(msg) {
+  if (msg.event === "gap" && view.merged) return "files changed while disconnected; some lines may be missing";
+  const text = MARKERS[msg.event];
+  return text && typeof msg.file?.name === "string" ? `${msg.file.name}: ${text}` : text;
+}
 
 function onEvent(msg) {
   if (typeof msg.offset === "number") {
     view.liveOffset = msg.offset;
     view.size = Math.max(view.size, msg.offset);
   }
+  if (view.merged) learnFiles(msg);
   switch (msg.event) {
     case "history":
       view.inHistory = true;
@@ -125,6 +159,7 @@ function onEvent(msg) {
       break;
     case "rotated":
     case "truncated":
+      if (view.merged) break;
       view.liveNumber = 1;
       view.size = msg.offset ?? 0;
       break;
@@ -134,8 +169,10 @@ function onEvent(msg) {
     default:
       break;
   }
-  if (MARKERS[msg.event] && view.attached) enqueue({ kind: "marker", type: msg.event, text: MARKERS[msg.event], t: Date.now() });
+  const text = markerText(msg);
+  if (text && view.attached) enqueue({ kind: "marker", type: msg.event, text, t: Date.now(), file: msg.file?.path ?? null });
 }
+
 
 function enqueue(item) {
   view.queue.push(item);
@@ -166,7 +203,7 @@ function flush() {
   if (view.queue.length > view.cap) trimQueue(view.queue.length - view.cap);
   const items = view.queue;
   view.queue = [];
-  const added = items.map(makeRow);
+  const added = items.map(rowOf);
   if (view.matcher) for (const row of added) if (row.line) filterRow(row);
   if (view.follow) {
     view.dropped += dropFirst(view.rows.length + added.length - view.cap);
@@ -182,6 +219,12 @@ function flush() {
   updateFilterCount();
 }
 
+/** A queued item's row; in a merged view tagged with its file. */
+function rowOf(item) {
+  const row = makeRow(item);
+  return view.merged ? tagRow(row, item.file ?? null) : row;
+}
+
 /** While the reader is away from the end, the jump control counts the new lines. */
 function countUnseen(n) {
   view.unseen += n;
@@ -192,7 +235,8 @@ function countUnseen(n) {
 function updateDropped() {
   show(el.dropped, view.dropped > 0);
   el.dropped.dataset.count = view.dropped;
-  el.dropped.textContent = `${formatCount(view.dropped)} older ${view.dropped === 1 ? "line" : "lines"} dropped (keeping the last ${formatCount(view.cap)}; scroll up to load them again)`;
+  const again = view.merged ? "" : "; scroll up to load them again";
+  el.dropped.textContent = `${formatCount(view.dropped)} older ${view.dropped === 1 ? "line" : "lines"} dropped (keeping the last ${formatCount(view.cap)}${again})`;
 }
 
 function updatePending() {
@@ -223,10 +267,11 @@ export function jumpToEnd() {
   }
 }
 
-/** Home: the first line of the file. */
+/** Home: the first line of the file (of a merged view: the first line loaded). */
 export function jumpToStart() {
   setFollow(false);
-  openAt({ from: 0 });
+  if (view.merged) el.log.scrollTop = 0;
+  else openAt({ from: 0 });
 }
 
 export function togglePause() {
@@ -384,6 +429,12 @@ export function setupViewer() {
     },
   });
   setupTimeline({ openAt: openAway });
+  setupMerged({
+    changed() {
+      updateFilterCount();
+      if (view.follow) scrollToEnd();
+    },
+  });
 }
 
 /** Opens the window somewhere else in the file (it then stops short of the live end). */
