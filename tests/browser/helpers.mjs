@@ -49,6 +49,13 @@ export function encodePath(p) {
   return "/" + p.split("/").filter(Boolean).map(encodeURIComponent).join("/");
 }
 
+/** The page URL of a merged view of `paths` on `server` (`base`: its --base-path). */
+export function mergeUrl(server, paths, base = "") {
+  const q = new URLSearchParams();
+  for (const p of paths) q.append("path", p);
+  return `${server.url.replace(/\/$/, "")}${base}/_logview/merge?${q}`;
+}
+
 let serverCount = 0;
 
 /**
