@@ -100,16 +100,13 @@ function entryRow(entry, kind = "entry") {
   tr.dataset.name = entry.name.toLowerCase();
   const name = cell("td", "name");
   if (pickable(entry)) name.append(pickBox(entry));
-  if (entry.compressed) {
-    // Compressed members cannot be read yet: named, not linked.
-    name.append(entry.name, cell("span", "muted", " (compressed)"));
-  } else {
-    const a = document.createElement("a");
-    a.href = hrefFor(entry.path);
-    a.textContent = entry.type === "dir" ? entry.name + "/" : entry.name;
-    a.title = entry.path;
-    name.append(a);
-  }
+  const a = document.createElement("a");
+  a.href = hrefFor(entry.path);
+  a.textContent = entry.type === "dir" ? entry.name + "/" : entry.name;
+  a.title = entry.path;
+  name.append(a);
+  // Compressed members are read as they are, not followed.
+  if (entry.compressed) name.append(cell("span", "muted", " (compressed)"));
   if (entry.members?.length) {
     const toggle = cell("button", "family", `+${entry.members.length} rotated`);
     toggle.type = "button";

@@ -129,7 +129,7 @@ scenario("a shown listing keeps itself up to date, keeping its filter", async (f
   assert.equal(await page.inputValue("#files-filter"), "log", "the filter stays");
 });
 
-scenario("rotated files fold into their newest file and open from there", async (fx) => {
+scenario("rotated files fold into their newest file and open from there, compressed ones too", async (fx) => {
   fx.write("app.log", "today\n");
   fx.write("app.log.1", "yesterday\n");
   fx.write("app.log.2.gz", "\x1f\x8b not really gzip\n");
@@ -142,6 +142,10 @@ scenario("rotated files fold into their newest file and open from there", async 
   await page.click("#files button.family");
   await waitFor(page, "the members", () => document.querySelectorAll("#files tr.member:not([hidden])").length === 2);
   assert.deepEqual((await members()).map((t) => t.trim()), ["app.log.1", "app.log.2.gz (compressed)"]);
+  // A compressed member is a link like the others (the server reads it, without following it).
+  const gz = await page.$eval("#files tr.member a:text-is('app.log.2.gz')", (a) => ({ href: a.getAttribute("href"), title: a.title }));
+  assert.deepEqual(gz, { href: encodePath(path.join(fx.root, "app.log.2.gz")), title: path.join(fx.root, "app.log.2.gz") });
+  assert.equal(await page.$$eval("#files tr.member input.pick", (b) => b.length), 1, "only the plain member can be ticked");
   await page.click("#files tr.member a:text-is('app.log.1')");
   await waitLive(page);
   await waitFor(page, "the member's line", () => document.querySelector("#log .line")?.textContent === "yesterday");
