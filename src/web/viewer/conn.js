@@ -1,7 +1,7 @@
 // The WebSocket to the followed file (or merged view): connecting, the meta events, the
-// position to resume from, and reconnecting with back-off (or saying why it cannot). Lines
-// reach the viewer only once the server confirmed their position, through the handlers given
-// to `startConn`.
+// position to resume from, and reconnecting with back-off (or saying why it cannot; a
+// compressed file is not followed at all). Lines reach the viewer only once the server
+// confirmed their position, through the handlers given to `startConn`.
 
 import { socketUrl, mergeSocketUrl, hrefFor, fetchStatus, refusalReason, probeList } from "../api.js";
 import { el } from "../dom.js";
@@ -25,6 +25,8 @@ const conn = {
   ticker: 0,
   retryAt: 0,
   reason: "",
+  /** The server said no line will ever follow (a compressed file): no reconnecting. */
+  settled: false,
 };
 
 /** One file: its page URL tells why an upgrade was refused. */
@@ -62,7 +64,7 @@ export function mergeTarget(paths) {
  */
 export function startConn(target, params, handlers, { waitMissing = false } = {}) {
   stopConn();
-  Object.assign(conn, { target, params, handlers, waitMissing, pos: null, staged: [], stopped: false, attempt: 0 });
+  Object.assign(conn, { target, params, handlers, waitMissing, pos: null, staged: [], stopped: false, attempt: 0, settled: false });
   connect();
 }
 
@@ -140,6 +142,12 @@ function onMeta(data) {
     conn.handlers.lines(items);
   }
   if (msg.event === "live") setStatus("live", "live");
+  if (msg.event === "compressed") {
+    // A .gz file is read whole and never grows: nothing to follow or to reconnect for.
+    conn.settled = true;
+    setStatus("compressed", "not followed (compressed)");
+    el.status.title = "A compressed file is shown as it is; new lines are not followed";
+  }
   // A position is only taken while no lines are unconfirmed: resuming from it then
   // neither repeats nor skips a line.
   if (typeof msg.pos === "string" && conn.staged.length === 0) conn.pos = msg.pos;
@@ -150,7 +158,7 @@ function onClose(e, gen) {
   // Lines without their position are dropped: a resume sends them again.
   conn.staged = [];
   conn.ws = null;
-  if (conn.stopped) return;
+  if (conn.stopped || conn.settled) return;
   if (!conn.opened) return whyRefused(gen);
   if (e.code === 1000) return closed(e.reason || "end of file");
   if (e.code === 1008) return closed(e.reason || "file is no longer allowed");

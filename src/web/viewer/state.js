@@ -18,6 +18,8 @@ export const view = {
   path: null,
   /** A merged view of several files: only the live stream's rows, tagged by file. */
   merged: false,
+  /** Why a compressed file is damaged, told before its history ends (shown at its end). */
+  damaged: null,
   queue: [],
   /** The rows in the DOM, in file order: {node, line, offset, number, time, html, ...}. */
   rows: [],

@@ -65,7 +65,7 @@ export function openMerged(paths) {
 function begin(path) {
   resetWindow();
   Object.assign(view, {
-    path, merged: path === null, queue: [], paused: false, waiting: 0, follow: true,
+    path, merged: path === null, damaged: null, queue: [], paused: false, waiting: 0, follow: true,
     attached: true, dropped: 0, liveOffset: null, liveNumber: null, inHistory: false, tailNext: null,
     holding: null, size: 0, total: null, indexed: false,
   });
@@ -156,6 +156,7 @@ function onEvent(msg) {
       break;
     case "live":
       view.inHistory = false;
+      showDamaged();
       break;
     case "rotated":
     case "truncated":
@@ -166,6 +167,11 @@ function onEvent(msg) {
     case "gap":
       view.liveNumber = null;
       break;
+    case "damaged":
+      // Told after the history's lines, which may still wait for their position: shown at `live`.
+      view.damaged = typeof msg.reason === "string" && msg.reason ? msg.reason : "unknown reason";
+      if (!view.inHistory) showDamaged();
+      break;
     default:
       break;
   }
@@ -173,6 +179,13 @@ function onEvent(msg) {
   if (text && view.attached) enqueue({ kind: "marker", type: msg.event, text, t: Date.now(), file: msg.file?.path ?? null });
 }
 
+/** The marker at the end of a damaged compressed file's history (its reason as text). */
+function showDamaged() {
+  if (view.damaged === null) return;
+  const text = `file is damaged: ${view.damaged}; the lines above are what could be read`;
+  view.damaged = null;
+  if (view.attached) enqueue({ kind: "marker", type: "damaged", text, t: Date.now(), file: null });
+}
 
 function enqueue(item) {
   view.queue.push(item);
