@@ -126,17 +126,9 @@ pub fn classify(line: &[u8]) -> Class {
 
 /// The level of a text line, if it has one in a marked place.
 pub fn level(line: &[u8]) -> Option<Level> {
-    let head = &line[..line.len().min(LOOK)];
-    // A prefix level needs an uppercase letter, a bracket or a colon (a quick first look).
-    let marked = |&b: &u8| b.is_ascii_uppercase() || matches!(b, b'[' | b'(' | b'<' | b':');
     syslog_pri(line)
         .or_else(|| glog(line))
-        .or_else(|| {
-            head.iter()
-                .any(marked)
-                .then(|| prefix_words(head))
-                .flatten()
-        })
+        .or_else(|| prefix_words(&line[..line.len().min(LOOK)]))
         .or_else(|| logfmt(&line[..line.len().min(LOGFMT_LOOK)]))
 }
 
@@ -166,11 +158,17 @@ fn glog(line: &[u8]) -> Option<Level> {
 /// colon (`Warning:`), a lone uppercase letter right after the stamp and a pid (logcat).
 /// A word ending in `:` that is no level (`worker:`) ends the prefix: the message starts.
 fn prefix_words(head: &[u8]) -> Option<Level> {
-    let (mut words, mut numbers) = (0, false);
-    for token in head
-        .split(u8::is_ascii_whitespace)
-        .filter(|t| !t.is_empty())
-    {
+    let (mut words, mut numbers, mut rest) = (0, false, head);
+    loop {
+        rest = rest.trim_ascii_start();
+        // A word runs to the next space or tab; one longer than MAX_WORD is message text.
+        let window = &rest[..rest.len().min(MAX_WORD + 1)];
+        let end = memchr::memchr2(b' ', b'\t', window).unwrap_or(window.len());
+        let (token, after) = rest.split_at(end);
+        if token.is_empty() {
+            return None;
+        }
+        rest = after;
         if is_stamp_part(token) {
             numbers |= token.iter().all(u8::is_ascii_digit);
             continue;
@@ -195,7 +193,6 @@ fn prefix_words(head: &[u8]) -> Option<Level> {
             return None;
         }
     }
-    None
 }
 
 /// The level one prefix word names, if it is written as a level.

@@ -61,7 +61,7 @@ pub fn parse(line: &[u8]) -> Option<Stamp> {
     if line.first() == Some(&b'{') {
         return json(&line[..line.len().min(JSON_LOOK)]);
     }
-    let bracket = head.iter().position(|&b| b == b'[');
+    let bracket = memchr::memchr(b'[', head);
     if let Some(s) = bracket.and_then(|i| access(&head[i + 1..])) {
         return Some(s);
     }
