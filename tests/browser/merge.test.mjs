@@ -226,3 +226,13 @@ scenario("markup in lines and names of a merged view stays text, also behind --b
   assert.equal(await page.$$eval("#log script", (n) => n.length), 0);
   assert.equal(await page.evaluate(() => window.pwned), undefined);
 });
+
+scenario("a merged view naming a path outside the roots closes with the server's reason", async (fx) => {
+  const a = fx.write("a.log", "a\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(mergeUrl(server, [a, "/etc/passwd"]));
+  await waitFor(page, "the refusal", () => document.getElementById("status").dataset.state === "closed");
+  assert.equal(await page.textContent("#status"), "closed: 403 forbidden: outside the roots");
+  assert.equal(await page.$$eval("#log .line", (l) => l.length), 0);
+});
