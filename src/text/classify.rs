@@ -431,10 +431,31 @@ mod tests {
             ("2026-11-28T10:00:00Z WARNING low", Some("warn")),
             ("2026-11-28T10:00:00Z ERR x", Some("error")),
             ("2026-11-28T10:00:00Z I started", None),
+            ("I1125 03:14:00.123456 1 f.cc:1] up", Some("info")),
+            ("F1125 03:14:00.123456 1 f.cc:1] dead", Some("fatal")),
+            ("11-28 10:00:00.123  1234  1235 D Tag: x", Some("debug")),
+            ("11-28 10:00:00.123  1234  1235 V Tag: x", Some("trace")),
+            ("11-28 10:00:00.123  1234  1235 T Tag: x", Some("trace")),
+            ("11-28 10:00:00.123  1234  1235 X Tag: x", None),
         ];
         for (line, want) in cases {
             assert_eq!(lv(line), want, "{line}");
         }
+    }
+
+    #[test]
+    fn every_syslog_severity_and_numeric_level() {
+        let syslog: Vec<_> = (0..8).map(|sev| lv(&format!("<{}>x", 8 + sev))).collect();
+        let want = [
+            "fatal", "fatal", "fatal", "error", "warn", "info", "info", "debug",
+        ];
+        assert_eq!(syslog, want.map(Some));
+        let numbers: Vec<_> = [10, 20, 30, 40, 50, 60, 15]
+            .iter()
+            .map(|n| lv(&format!("{{\"level\":{n}}}")))
+            .collect();
+        let want = ["trace", "debug", "info", "warn", "error", "fatal", "debug"];
+        assert_eq!(numbers, want.map(Some));
     }
 
     #[test]
@@ -486,6 +507,8 @@ mod tests {
         assert!(!classify(b"{not json").json);
         assert!(!classify(br#"{"a":1} trailing"#).json);
         assert!(!classify(b"[1,2]").json);
+        let big = format!("{{\"level\":\"error\",\"x\":\"{}\"}}", "y".repeat(100_000));
+        assert!(classify(big.as_bytes()).json, "100 kB is still read");
         let huge = format!("{{\"level\":\"error\",\"x\":\"{}\"}}", "y".repeat(JSON_MAX));
         assert!(!classify(huge.as_bytes()).json, "too long to parse");
         let deep = format!("{}{}", "{\"a\":".repeat(500), "}".repeat(500));
