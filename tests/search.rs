@@ -338,7 +338,7 @@ fn hostile_queries_are_refused_or_stay_linear() {
             400,
             "size limit",
         ),
-        (format!("path={p}"), 400, "q is required"),
+        (format!("path={p}"), 400, "q or level is required"),
         (format!("path={p}&q=a&limit=0"), 400, "limit"),
         (format!("path={p}&q=a&limit=10001"), 400, "limit"),
         (format!("path={p}&q=a&context=11"), 400, "context"),
@@ -402,4 +402,43 @@ fn search_obeys_auth() {
     ));
     assert_eq!(status, 401);
     assert!(!body.contains("secret line"));
+}
+
+#[test]
+fn level_alone_or_with_a_query_counts_lines_of_that_level_and_above() {
+    let dir = TempDir::new("search-level");
+    let log = dir.write(
+        "a.log",
+        "2026-11-28T10:00:00Z INFO disk ok\n\
+         2026-11-28T10:00:01Z WARN disk slow\n\
+         2026-11-28T10:00:02Z worker: no error here\n\
+         2026-11-28T10:00:03Z ERROR disk failed\n\
+         \tat disk.Check(Disk.java:1)\n\
+         {\"level\":\"fatal\",\"msg\":\"disk gone\"}\n\
+         2026-11-28T10:00:05Z DEBUG disk poll",
+    );
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let p = log.display();
+    let (s, got) = search(&srv, &format!("path={p}&level=warn"));
+    assert_eq!(s, 200);
+    assert_eq!(
+        texts(&got),
+        [
+            "{\"level\":\"fatal\",\"msg\":\"disk gone\"}",
+            "2026-11-28T10:00:03Z ERROR disk failed",
+            "2026-11-28T10:00:01Z WARN disk slow"
+        ],
+        "newest first; a word inside a message does not count"
+    );
+    assert_eq!(matches(&got)[0]["ranges"], serde_json::json!([]));
+    let (_, got) = search(&srv, &format!("path={p}&level=ERROR&q=disk"));
+    assert_eq!(texts(&got).len(), 2);
+    let (_, got) = search(&srv, &format!("path={p}&level=debug&count=1"));
+    assert_eq!(
+        done(&got)["matches"],
+        5,
+        "the last line has no newline and counts"
+    );
+    assert_eq!(search(&srv, &format!("path={p}&level=loud")).0, 400);
+    assert_eq!(search(&srv, &format!("path={p}")).0, 400, "q or level");
 }

@@ -145,3 +145,24 @@ fn a_file_without_stamps_and_hostile_values() {
     assert_eq!(srv.get(&format!("/_logview/api/timeline?path={p}")).0, 404);
     let _ = fs::remove_file(outside);
 }
+
+#[test]
+fn the_lines_of_a_level_per_bucket() {
+    let dir = TempDir::new("timeline-level");
+    let log = dir.write("a.log", stamped(0, 600, 1));
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let (s, v) = timeline(
+        &srv,
+        &format!("path={}&level=error&buckets=10", log.display()),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!(
+        v["matches"], 60,
+        "one ERROR line in ten, their traces not counted"
+    );
+    assert_eq!(sum(&v, "matches"), 60);
+    assert_eq!(sum(&v, "lines"), 1200);
+    assert_eq!(v["buckets"][0]["matches"], 6);
+    let (s, _) = timeline(&srv, &format!("path={}&level=nope", log.display()));
+    assert_eq!(s, 400);
+}

@@ -1,6 +1,7 @@
-//! `GET /_logview/api/search?path=ABS&q=QUERY[&regex=1][&case=1][&before=OFFSET][&limit=N]
-//! [&context=C][&count=1]`: the lines of a whole file that match, newest first, streamed as
-//! NDJSON while the file is read backwards in large blocks.
+//! `GET /_logview/api/search?path=ABS&q=QUERY[&regex=1][&case=1][&level=L][&before=OFFSET]
+//! [&limit=N][&context=C][&count=1]`: the lines of a whole file that match (and are of level
+//! L or above), newest first, streamed as NDJSON while the file is read backwards in large
+//! blocks.
 //!
 //! Guarantees: one regex pass per block, never per line; the file goes through the sandbox;
 //! at most one scan per core runs (the others wait and say so); the scan stops within
@@ -19,7 +20,8 @@ use crate::index::Numbering;
 use crate::source::reader::{Backward, history_start, line_start, lines_from, skip_lines};
 use crate::source::sandbox;
 use crate::state::Shared;
-use crate::text::search::Query;
+use crate::text::classify::Level;
+use crate::text::search::{Filter, Query};
 
 /// Bytes searched at a time (a block that stays in the L2 cache while it is matched).
 const BLOCK: usize = 256 << 10;
@@ -36,7 +38,7 @@ const CHECK_EVERY: Duration = Duration::from_millis(50);
 /// What a search asks for.
 struct Params {
     path: String,
-    query: Query,
+    filter: Filter,
     before: Option<u64>,
     limit: usize,
     context: usize,
@@ -50,7 +52,7 @@ fn params(req: &Request) -> Result<Params, Refusal> {
             v.parse().ok().filter(|n| *n <= max).ok_or(bad(why))
         })
     };
-    let query = query(req)?.ok_or(bad("q is required"))?;
+    let filter = filter(req)?.ok_or(bad("q or level is required"))?;
     let before = req
         .param("before")
         .map(|v| v.parse().map_err(|_| bad("before must be a byte offset")))
@@ -63,7 +65,7 @@ fn params(req: &Request) -> Result<Params, Refusal> {
     )?;
     Ok(Params {
         path: req.param("path").ok_or(bad("path is required"))?,
-        query,
+        filter,
         before,
         limit: (limit > 0)
             .then_some(limit)
@@ -73,15 +75,20 @@ fn params(req: &Request) -> Result<Params, Refusal> {
     })
 }
 
-/// The query of `q`, `regex` and `case`, when `q` is given.
-pub fn query(req: &Request) -> Result<Option<Query>, Refusal> {
+/// The filter of `q` (with `regex` and `case`) and `level`, when either is given.
+pub fn filter(req: &Request) -> Result<Option<Filter>, Refusal> {
     let (regex, case) = (flag(req, "regex")?, flag(req, "case")?);
-    match req.param("q") {
-        None => Ok(None),
-        Some(q) => Query::new(&q, regex, case)
-            .map(Some)
-            .map_err(|e| Refusal::Malformed(e.reason())),
-    }
+    let query = match req.param("q") {
+        None => None,
+        Some(q) => Some(Query::new(&q, regex, case).map_err(|e| Refusal::Malformed(e.reason()))?),
+    };
+    let level = match req.param("level") {
+        None => None,
+        Some(l) => Some(Level::from_word(l.as_bytes()).ok_or(Refusal::Malformed(
+            "level must be trace, debug, info, warn, error or fatal",
+        ))?),
+    };
+    Ok((query.is_some() || level.is_some()).then_some(Filter { query, level }))
 }
 
 /// A `0`/`1` option of the search and timeline (`regex`, `case`, `count`).
@@ -244,7 +251,7 @@ impl Scan<'_> {
     /// the limit was reached: the oldest line sent, where the next page starts.
     fn block(&mut self, start: u64, block: &[u8]) -> io::Result<Option<u64>> {
         let mut found = Vec::new();
-        self.p.query.matching_lines(block, &mut |s, e| {
+        self.p.filter.matching_lines(block, &mut |s, e| {
             found.push((s, e));
             true
         });
@@ -288,7 +295,7 @@ impl Scan<'_> {
         let text = text.strip_suffix('\r').unwrap_or(&text);
         let ranges: Vec<[usize; 2]> = self
             .p
-            .query
+            .filter
             .ranges(text.as_bytes())
             .into_iter()
             .map(|(a, b)| [a, b])

@@ -1,5 +1,6 @@
-//! `GET /_logview/api/timeline?path=ABS[&q=QUERY&regex=1&case=1][&buckets=N]`: the file's
-//! lines (and the lines matching `q`) per time bucket over the whole file, as JSON.
+//! `GET /_logview/api/timeline?path=ABS[&q=QUERY&regex=1&case=1][&level=L][&buckets=N]`: the
+//! file's lines (and the lines matching `q` and of level `L` or above) per time bucket over the
+//! whole file, as JSON.
 //!
 //! Guarantees: the counts without `q` are kept per file identity and extended by the new
 //! bytes only; a first count or a query is a whole-file scan and takes a scan place like a
@@ -9,7 +10,7 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::json;
 
-use crate::api::search::query;
+use crate::api::search::filter;
 use crate::http::Request;
 use crate::http::refusal::Refusal;
 use crate::index::lock;
@@ -38,7 +39,7 @@ pub fn timeline(shared: &Shared, req: &Request) -> Result<String, Refusal> {
             .filter(|n| (1..=MAX_BUCKETS).contains(n))
             .ok_or(Refusal::Malformed("buckets must be 1 to 2000"))?,
     };
-    let q = query(req)?;
+    let q = filter(req)?;
     let (file, meta) = shared.sandbox.open_file(&sandbox::plain(&path)?)?;
     let size = meta.len();
     let clock = Clock::new(shared.zone.as_ref(), meta.modified().unwrap_or(UNIX_EPOCH));

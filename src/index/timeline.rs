@@ -13,7 +13,7 @@ use std::os::unix::fs::FileExt;
 
 use crate::index::time::Clock;
 use crate::source::position::Fingerprint;
-use crate::text::search::Query;
+use crate::text::search::Filter;
 use crate::text::time::{self, SecondKey};
 
 /// Bucket widths in seconds; each divides the next, so counts at one regroup exactly into any
@@ -243,7 +243,7 @@ pub fn width_for(span: i64, n: i64, res: i64) -> i64 {
 pub fn matches(
     file: &File,
     len: u64,
-    q: &Query,
+    q: &Filter,
     clock: &Clock,
     each: &mut dyn FnMut(i64),
 ) -> io::Result<()> {

@@ -1,5 +1,6 @@
 //! A search query and the lines of a block of bytes it matches: one regex pass over the whole
-//! block (not one per line), then the line around each match.
+//! block (not one per line), then the line around each match; and a filter that adds a
+//! minimum level to it (or stands for a level alone).
 //!
 //! Guarantees: pure and linear (the `regex` crate never backtracks, and its compiled size is
 //! bounded); a match never spans two lines (a candidate that crosses a `\n` is checked again
@@ -7,6 +8,8 @@
 
 use memchr::memmem;
 use regex::bytes::{Regex, RegexBuilder};
+
+use crate::text::classify::{self, Level};
 
 /// Longest query accepted, in bytes.
 pub const MAX_QUERY: usize = 1024;
@@ -181,6 +184,46 @@ impl Query {
             .filter(|m| !m.is_empty())
             .map(|m| (m.start(), m.end()))
             .collect()
+    }
+}
+
+/// What a whole-file search or timeline counts: the lines a query matches, the lines of a
+/// level or above (by the level each line gives itself), or the lines that are both.
+#[derive(Debug)]
+pub struct Filter {
+    pub query: Option<Query>,
+    pub level: Option<Level>,
+}
+
+impl Filter {
+    /// As [`Query::matching_lines`]: calls `found(start, end)` for each line of `block` that
+    /// passes, until it returns false.
+    pub fn matching_lines(&self, block: &[u8], found: &mut dyn FnMut(usize, usize) -> bool) {
+        let level_ok = |s: usize, e: usize| {
+            self.level
+                .is_none_or(|min| classify::classify(&block[s..e]).level >= Some(min))
+        };
+        match &self.query {
+            Some(q) => q.matching_lines(block, &mut |s, e| !level_ok(s, e) || found(s, e)),
+            None => {
+                let mut start = 0;
+                let ends = memchr::memchr_iter(b'\n', block)
+                    .chain((block.last().is_some_and(|&b| b != b'\n')).then_some(block.len()));
+                for end in ends {
+                    if level_ok(start, end) && !found(start, end) {
+                        return;
+                    }
+                    start = end + 1;
+                }
+            }
+        }
+    }
+
+    /// Where the query matches within `line` (none for a level alone).
+    pub fn ranges(&self, line: &[u8]) -> Vec<(usize, usize)> {
+        self.query
+            .as_ref()
+            .map_or_else(Vec::new, |q| q.ranges(line))
     }
 }
 
