@@ -442,3 +442,66 @@ fn level_alone_or_with_a_query_counts_lines_of_that_level_and_above() {
     assert_eq!(search(&srv, &format!("path={p}&level=loud")).0, 400);
     assert_eq!(search(&srv, &format!("path={p}")).0, 400, "q or level");
 }
+
+#[test]
+fn a_family_search_spans_every_member_newest_first_in_pages() {
+    let dir = TempDir::new("search-family");
+    let hour = std::time::Duration::from_secs(3600);
+    let now = std::time::SystemTime::now();
+    let log = dir.write("app.log", "hit 6\nmiss\nhit 5\n");
+    for (name, body, age) in [
+        ("app.log.1", "hit 4\nhit 3\n", 1),
+        ("app.log.2", "miss\n", 2),
+        ("app.log.3", "hit 2\nhit 1 no newline", 3),
+    ] {
+        let p = dir.write(name, body);
+        let f = std::fs::File::options().write(true).open(p).unwrap();
+        f.set_modified(now - hour * age).unwrap();
+    }
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let (mut seen, mut before, mut pages) = (Vec::new(), String::new(), 0);
+    loop {
+        let q = format!("path={}&q=hit&family=1&limit=2{before}", log.display());
+        let (s, got) = search(&srv, &q);
+        assert_eq!(s, 200, "{got:?}");
+        for m in matches(&got) {
+            let file = m["path"].as_str().unwrap().rsplit('/').next().unwrap();
+            seen.push(format!("{file}: {}", m["text"].as_str().unwrap()));
+        }
+        pages += 1;
+        match done(&got)["next"].as_str() {
+            Some(t) => before = format!("&before={t}"),
+            None => break,
+        }
+        assert!(pages < 10);
+    }
+    assert_eq!(
+        seen,
+        [
+            "app.log: hit 5",
+            "app.log: hit 6",
+            "app.log.1: hit 3",
+            "app.log.1: hit 4",
+            "app.log.3: hit 1 no newline",
+            "app.log.3: hit 2"
+        ],
+        "every match once, newest first, across members"
+    );
+    assert_eq!(pages, 3);
+    let (_, got) = search(
+        &srv,
+        &format!("path={}&q=hit&family=1&count=1", log.display()),
+    );
+    assert_eq!(done(&got)["matches"], 6);
+    let (s, _) = search(
+        &srv,
+        &format!("path={}&q=hit&family=1&before=1.2.3", log.display()),
+    );
+    assert_eq!(s, 400, "a token of no member");
+    let (_, got) = search(&srv, &format!("path={}&q=hit", log.display()));
+    assert_eq!(
+        texts(&got),
+        ["hit 5", "hit 6"],
+        "without family=1, one file"
+    );
+}

@@ -10,6 +10,8 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::net::TcpStream;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -17,8 +19,9 @@ use serde_json::{Value, json};
 use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
 use crate::index::Numbering;
+use crate::source::family;
 use crate::source::reader::{Backward, history_start, line_start, lines_from, skip_lines};
-use crate::source::sandbox;
+use crate::source::sandbox::{self, Sandbox};
 use crate::state::Shared;
 use crate::text::classify::Level;
 use crate::text::search::{Filter, Query};
@@ -39,7 +42,9 @@ const CHECK_EVERY: Duration = Duration::from_millis(50);
 struct Params {
     path: String,
     filter: Filter,
-    before: Option<u64>,
+    /// `before`: an offset, or with `family` a member's token (`DEV.INO.OFFSET`).
+    before: Option<String>,
+    family: bool,
     limit: usize,
     context: usize,
     count_only: bool,
@@ -53,10 +58,6 @@ fn params(req: &Request) -> Result<Params, Refusal> {
         })
     };
     let filter = filter(req)?.ok_or(bad("q or level is required"))?;
-    let before = req
-        .param("before")
-        .map(|v| v.parse().map_err(|_| bad("before must be a byte offset")))
-        .transpose()?;
     let limit = number(
         "limit",
         DEFAULT_LIMIT,
@@ -66,7 +67,8 @@ fn params(req: &Request) -> Result<Params, Refusal> {
     Ok(Params {
         path: req.param("path").ok_or(bad("path is required"))?,
         filter,
-        before,
+        before: req.param("before"),
+        family: flag(req, "family")?,
         limit: (limit > 0)
             .then_some(limit)
             .ok_or(bad("limit must be 1 to 10000"))?,
@@ -96,7 +98,9 @@ fn flag(req: &Request, name: &str) -> Result<bool, Refusal> {
     match req.param(name).as_deref() {
         None | Some("0" | "false") => Ok(false),
         Some("" | "1" | "true") => Ok(true),
-        Some(_) => Err(Refusal::Malformed("regex, case and count must be 0 or 1")),
+        Some(_) => Err(Refusal::Malformed(
+            "regex, case, count and family must be 0 or 1",
+        )),
     }
 }
 
@@ -108,18 +112,23 @@ pub fn serve(
     gone: &dyn Fn() -> bool,
 ) -> Result<(), Refusal> {
     let p = params(req)?;
-    let (file, meta) = shared.sandbox.open_file(&sandbox::plain(&p.path)?)?;
-    let size = meta.len();
-    let end = match p.before {
-        Some(b) if b > size => {
-            return Err(Refusal::Malformed("before is past the end of the file"));
+    let path = sandbox::plain(&p.path)?;
+    shared.sandbox.open_file(&path)?; // the asked-for file is refused before anything else
+    // A family search runs from the file asked for to the oldest member.
+    let files = match p.family {
+        true => {
+            let all = family::on_disk(&shared.sandbox, &path);
+            let from = all.iter().position(|f| *f == path).unwrap_or(0);
+            all[from..].to_vec()
         }
-        Some(b) => {
-            lines_before(&file, b, size).map_err(|_| Refusal::Forbidden("cannot be read"))?
-        }
-        None => size,
+        false => vec![path],
     };
-    let numbering = shared.indexes.of(&file, &meta);
+    // Compressed members are not searched yet.
+    let files: Vec<PathBuf> = files
+        .into_iter()
+        .filter(|f| !f.to_str().is_some_and(family::compressed))
+        .collect();
+    let (first, end) = start(shared, &files, &p)?;
     Response::ok("application/x-ndjson", "")
         .with("Cache-Control", "no-store")
         .write_stream_head(stream)
@@ -129,21 +138,61 @@ pub fn serve(
             stream,
             buf: Vec::new(),
         },
-        file: &file,
-        numbering: &numbering,
         p: &p,
         max_line: shared.config.max_line,
-        end,
         sent: 0,
         matched: 0,
         scanned: 0,
+        total: 0,
         started: Instant::now(),
         gone,
     };
-    // Errors here mean the client left or the file could not be read mid-scan: the answer is
+    // Errors here mean the client left or a file could not be read mid-scan: the answer is
     // already under way, so it just ends (the log has the request).
-    let _ = scan.run(shared);
+    let _ = scan.run(shared, &files[first..], end);
     Ok(())
+}
+
+/// Which of `files` the search starts in, and where in it: `before` is an offset into the
+/// first (or, with `family`, a member's token); without it, the end of the first.
+fn start(shared: &Shared, files: &[PathBuf], p: &Params) -> Result<(usize, Option<u64>), Refusal> {
+    let bad = Refusal::Malformed;
+    let Some(before) = &p.before else {
+        return Ok((0, None));
+    };
+    let (at, offset) = match before.parse::<u64>() {
+        Ok(offset) => (0, offset),
+        Err(_) if p.family => token(&shared.sandbox, files, before)?,
+        Err(_) => return Err(bad("before must be a byte offset")),
+    };
+    if offset == 0 && p.family {
+        return Ok((at + 1, None)); // line 1 of a member: its older one goes on
+    }
+    let (file, meta) = shared.sandbox.open_file(&files[at])?;
+    if offset > meta.len() {
+        return Err(bad("before is past the end of the file"));
+    }
+    let end = lines_before(&file, offset, meta.len())
+        .map_err(|_| Refusal::Forbidden("cannot be read"))?;
+    Ok((at, Some(end)))
+}
+
+/// The member a family search's `next` token (`DEV.INO.OFFSET`, hex) names, and its offset.
+fn token(sb: &Sandbox, files: &[PathBuf], t: &str) -> Result<(usize, u64), Refusal> {
+    let stale = Refusal::Malformed("before is not a position in this family (rotated since?)");
+    let parts: Vec<u64> = t
+        .split('.')
+        .map(|x| u64::from_str_radix(x, 16))
+        .collect::<Result<_, _>>()
+        .map_err(|_| Refusal::Malformed("before must be a byte offset or a next token"))?;
+    let [dev, ino, offset] = parts[..] else {
+        return Err(stale);
+    };
+    let at = files.iter().position(|f| {
+        sb.stat(f)
+            .is_ok_and(|(_, m)| (m.dev(), m.ino()) == (dev, ino))
+    });
+    Ok((at.ok_or(stale)?, offset))
 }
 
 /// Where the lines that start before `offset` end: `offset` itself when it is a line start,
@@ -177,43 +226,58 @@ impl Out<'_> {
 
 struct Scan<'a> {
     out: Out<'a>,
-    file: &'a File,
-    numbering: &'a Numbering,
     p: &'a Params,
     max_line: usize,
-    end: u64,
     sent: usize,
     matched: u64,
     scanned: u64,
+    /// Bytes to scan in the files begun so far.
+    total: u64,
     started: Instant,
     gone: &'a dyn Fn() -> bool,
 }
 
+/// One file of a search.
+struct Source<'a> {
+    file: &'a File,
+    numbering: &'a Numbering,
+    /// A family search names each match's file.
+    path: Option<&'a Path>,
+}
+
 impl Scan<'_> {
-    fn run(&mut self, shared: &Shared) -> io::Result<()> {
+    /// Searches `files` in turn, newest first (the first up to `end`, the others whole), then
+    /// says it is done, with where to go on when the limit stopped it.
+    fn run(&mut self, shared: &Shared, files: &[PathBuf], end: Option<u64>) -> io::Result<()> {
         let place = loop {
             if let Some(place) = shared.scans.take(PROGRESS_EVERY) {
                 break place;
             }
             self.progress(true)?;
         };
-        let mut back = Backward::new(self.file, self.end, BLOCK);
-        let (mut last_progress, mut last_check) = (Instant::now(), Instant::now());
         let mut next = None;
-        while let Some((start, block)) = back.next_block()? {
-            if let Some(at) = self.block(start, block)? {
-                // Stopped at the limit; at line 1 there is nothing older.
-                next = (at > 0).then_some(at);
+        for (i, path) in files.iter().enumerate() {
+            // A member that went away meanwhile is passed over.
+            let Ok((file, meta)) = shared.sandbox.open_file(path) else {
+                continue;
+            };
+            let end = end.filter(|_| i == 0).unwrap_or(meta.len());
+            let numbering = shared.indexes.of(&file, &meta);
+            let source = Source {
+                file: &file,
+                numbering: &numbering,
+                path: self.p.family.then_some(path.as_path()),
+            };
+            self.total += end;
+            if let Some(at) = self.file(&source, end)? {
+                // At line 1 of a file, the next page starts in the next one (if any).
+                let last = i + 1 == files.len();
+                next = match (self.p.family, at) {
+                    (_, 0) if last => None,
+                    (true, _) => Some(json!(format!("{:x}.{:x}.{at:x}", meta.dev(), meta.ino()))),
+                    (false, _) => Some(json!(at)),
+                };
                 break;
-            }
-            self.scanned += block.len() as u64;
-            self.out.flush()?;
-            if self.left(&mut last_check) {
-                return Err(io::ErrorKind::ConnectionAborted.into());
-            }
-            if last_progress.elapsed() >= PROGRESS_EVERY {
-                self.progress(false)?;
-                last_progress = Instant::now();
             }
         }
         drop(place);
@@ -225,6 +289,28 @@ impl Scan<'_> {
             "next": next,
         }));
         self.out.flush()
+    }
+
+    /// Searches one file up to `end`; `Some(offset)` where the next page starts when the
+    /// limit stopped it.
+    fn file(&mut self, src: &Source, end: u64) -> io::Result<Option<u64>> {
+        let mut back = Backward::new(src.file, end, BLOCK);
+        let (mut last_progress, mut last_check) = (Instant::now(), Instant::now());
+        while let Some((start, block)) = back.next_block()? {
+            if let Some(at) = self.block(src, start, block)? {
+                return Ok(Some(at)); // stopped at the limit
+            }
+            self.scanned += block.len() as u64;
+            self.out.flush()?;
+            if self.left(&mut last_check) {
+                return Err(io::ErrorKind::ConnectionAborted.into());
+            }
+            if last_progress.elapsed() >= PROGRESS_EVERY {
+                self.progress(false)?;
+                last_progress = Instant::now();
+            }
+        }
+        Ok(None)
     }
 
     /// True when the client has left, asked at most every [`CHECK_EVERY`].
@@ -240,7 +326,7 @@ impl Scan<'_> {
         self.out.push(&json!({
             "type": "progress",
             "scanned": self.scanned,
-            "total": self.end,
+            "total": self.total,
             "matches": self.matched,
             "waiting": waiting,
         }));
@@ -249,7 +335,7 @@ impl Scan<'_> {
 
     /// Sends the matches of one block (starting at `start`), newest first; `Some(offset)` when
     /// the limit was reached: the oldest line sent, where the next page starts.
-    fn block(&mut self, start: u64, block: &[u8]) -> io::Result<Option<u64>> {
+    fn block(&mut self, src: &Source, start: u64, block: &[u8]) -> io::Result<Option<u64>> {
         let mut found = Vec::new();
         self.p.filter.matching_lines(block, &mut |s, e| {
             found.push((s, e));
@@ -259,12 +345,12 @@ impl Scan<'_> {
         if self.p.count_only || found.is_empty() {
             return Ok(None);
         }
-        let numbers = self.numbers(start, block, &found);
+        let numbers = self.numbers(src, start, block, &found);
         for (i, &(s, e)) in found.iter().enumerate().rev() {
             let offset = start + s as u64;
             let line = &block[s..e.min(s + self.max_line)];
             let whole = (e - s) as u64;
-            self.send(offset, line, whole, numbers.as_ref().map(|n| n[i]))?;
+            self.send(src, offset, line, whole, numbers.as_ref().map(|n| n[i]))?;
             if self.sent == self.p.limit {
                 self.scanned += (block.len() - s) as u64;
                 return Ok(Some(offset));
@@ -274,8 +360,14 @@ impl Scan<'_> {
     }
 
     /// The numbers of the lines found in a block, when the index knows the block's first.
-    fn numbers(&self, start: u64, block: &[u8], found: &[(usize, usize)]) -> Option<Vec<u64>> {
-        let mut n = self.numbering.number_at(self.file, start)?;
+    fn numbers(
+        &self,
+        src: &Source,
+        start: u64,
+        block: &[u8],
+        found: &[(usize, usize)],
+    ) -> Option<Vec<u64>> {
+        let mut n = src.numbering.number_at(src.file, start)?;
         let mut at = 0;
         Some(
             found
@@ -290,7 +382,14 @@ impl Scan<'_> {
     }
 
     /// Sends one match: the line at `offset` (cut to the bound), `len` bytes long in the file.
-    fn send(&mut self, offset: u64, line: &[u8], len: u64, number: Option<u64>) -> io::Result<()> {
+    fn send(
+        &mut self,
+        src: &Source,
+        offset: u64,
+        line: &[u8],
+        len: u64,
+        number: Option<u64>,
+    ) -> io::Result<()> {
         let text = String::from_utf8_lossy(line);
         let text = text.strip_suffix('\r').unwrap_or(&text);
         let ranges: Vec<[usize; 2]> = self
@@ -304,8 +403,11 @@ impl Scan<'_> {
         if let Some(n) = number {
             m["number"] = json!(n);
         }
+        if let Some(path) = src.path {
+            m["path"] = json!(path);
+        }
         if self.p.context > 0 {
-            let (before, after) = self.context(offset, len)?;
+            let (before, after) = self.context(src.file, offset, len)?;
             (m["before"], m["after"]) = (before, after);
         }
         self.out.push(&m);
@@ -314,13 +416,13 @@ impl Scan<'_> {
     }
 
     /// The context lines before and after the line at `offset`.
-    fn context(&self, offset: u64, len: u64) -> io::Result<(Value, Value)> {
-        let size = self.file.metadata()?.len();
+    fn context(&self, file: &File, offset: u64, len: u64) -> io::Result<(Value, Value)> {
+        let size = file.metadata()?.len();
         let n = self.p.context;
-        let from = history_start(self.file, offset, n, &|| false)?;
-        let before = lines_from(self.file, from, offset, n, self.max_line)?;
-        let next = skip_lines(self.file, offset, 1, size)?.unwrap_or(offset + len);
-        let after = lines_from(self.file, next.min(size), size, n, self.max_line)?;
+        let from = history_start(file, offset, n, &|| false)?;
+        let before = lines_from(file, from, offset, n, self.max_line)?;
+        let next = skip_lines(file, offset, 1, size)?.unwrap_or(offset + len);
+        let after = lines_from(file, next.min(size), size, n, self.max_line)?;
         let texts = |w: &crate::source::reader::Window| -> Value {
             w.lines
                 .iter()
