@@ -166,3 +166,33 @@ fn the_lines_of_a_level_per_bucket() {
     let (s, _) = timeline(&srv, &format!("path={}&level=nope", log.display()));
     assert_eq!(s, 400);
 }
+
+#[test]
+fn a_family_timeline_spans_every_member() {
+    let dir = TempDir::new("timeline-family");
+    let log = dir.write("app.log", stamped(600, 1200, 0));
+    let older = dir.write("app.log.1", stamped(0, 600, 0));
+    let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let f = fs::File::options().write(true).open(&older).unwrap();
+    f.set_modified(past).unwrap();
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let (s, v) = timeline(
+        &srv,
+        &format!("path={}&family=1&level=error&buckets=4", log.display()),
+    );
+    assert_eq!(s, 200, "{v}");
+    assert_eq!((v["lines"].as_u64(), sum(&v, "lines")), (Some(1200), 1200));
+    assert_eq!(v["matches"], 120);
+    assert_eq!(v["width"], 300_000, "00:00 to 00:20 in 4 buckets");
+    assert_eq!(
+        v["buckets"][0]["lines"], 300,
+        "the older member's lines come first"
+    );
+    assert_eq!(
+        v["buckets"][0]["offset"],
+        Value::Null,
+        "offsets are a file's"
+    );
+    let (_, one) = timeline(&srv, &format!("path={}&buckets=4", log.display()));
+    assert_eq!(sum(&one, "lines"), 600, "without family=1, one file");
+}

@@ -94,7 +94,7 @@ pub fn filter(req: &Request) -> Result<Option<Filter>, Refusal> {
 }
 
 /// A `0`/`1` option of the search and timeline (`regex`, `case`, `count`).
-fn flag(req: &Request, name: &str) -> Result<bool, Refusal> {
+pub fn flag(req: &Request, name: &str) -> Result<bool, Refusal> {
     match req.param(name).as_deref() {
         None | Some("0" | "false") => Ok(false),
         Some("" | "1" | "true") => Ok(true),

@@ -6,17 +6,20 @@
 //! bytes only; a first count or a query is a whole-file scan and takes a scan place like a
 //! search; the buckets sum to the file's complete lines.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::fs::File;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
-use crate::api::search::filter;
+use crate::api::search::{filter, flag};
 use crate::http::Request;
 use crate::http::refusal::Refusal;
+use crate::index::Timeline;
 use crate::index::lock;
 use crate::index::time::Clock;
-use crate::index::timeline::{Histogram, matches};
-use crate::source::sandbox;
+use crate::index::timeline::{Cell, Histogram, empty_buckets, matches, width_for};
+use crate::source::{family, sandbox};
 use crate::state::Shared;
 
 /// Buckets when `buckets` is not given, and at most.
@@ -40,44 +43,41 @@ pub fn timeline(shared: &Shared, req: &Request) -> Result<String, Refusal> {
             .ok_or(Refusal::Malformed("buckets must be 1 to 2000"))?,
     };
     let q = filter(req)?;
-    let (file, meta) = shared.sandbox.open_file(&sandbox::plain(&path)?)?;
-    let size = meta.len();
-    let clock = Clock::new(shared.zone.as_ref(), meta.modified().unwrap_or(UNIX_EPOCH));
-    let unreadable = |_| Refusal::Forbidden("cannot be read");
-    let hist = shared.indexes.timeline(&meta);
-    // Counting a few new MiB is not a scan; a first count is. The place is taken before the
-    // histogram's lock, so no request waits on the lock for a place.
-    let behind = size.saturating_sub(lock(&hist).scanned()) > SMALL_EXTENSION;
-    let place = match behind {
-        true => Some(shared.scans.take(SCAN_WAIT).ok_or(Refusal::Busy)?),
-        false => None,
-    };
-    let (width, buckets, lines) = {
-        let mut h = lock(&hist);
-        if !h.still_matches(&file, size).map_err(unreadable)? {
-            *h = Histogram::default();
-        }
-        h.extend(&file, size, &clock).map_err(unreadable)?;
-        let (width, buckets) = h.buckets(n);
-        (width, buckets, h.lines())
-    };
-    drop(place);
+    let family = flag(req, "family")?;
+    let path = sandbox::plain(&path)?;
+    let first = counted(shared, &path)?;
+    let mut files = vec![first];
+    if family {
+        // The older members, plain ones only (compressed ones are not counted yet); one that
+        // cannot be read is passed over.
+        let all = family::on_disk(&shared.sandbox, &path);
+        let from = all
+            .iter()
+            .position(|f| *f == path)
+            .map_or(all.len(), |i| i + 1);
+        let older = all[from..]
+            .iter()
+            .filter(|f| !f.to_str().is_some_and(family::compressed));
+        files.extend(older.filter_map(|f| counted(shared, f).ok()));
+    }
+    let (width, buckets) = buckets(&files, n);
     let mut found = vec![0u64; buckets.len()];
     if let (Some(q), Some(&(first, _))) = (&q, buckets.first()) {
         let _place = shared.scans.take(SCAN_WAIT).ok_or(Refusal::Busy)?;
         let last = found.len() as i64 - 1;
         let mut each = |t: i64| found[(t - first).div_euclid(width).clamp(0, last) as usize] += 1;
-        matches(&file, size, q, &clock, &mut each).map_err(unreadable)?;
+        for f in &files {
+            matches(&f.file, f.size, q, &f.clock(shared), &mut each)
+                .map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        }
     }
     let items: Vec<_> = buckets
         .iter()
         .zip(&found)
         .map(|((t, cell), m)| {
-            let mut b = json!({
-                "t": t * 1000,
-                "lines": cell.lines,
-                "offset": (cell.offset != u64::MAX).then_some(cell.offset),
-            });
+            // Offsets are a file's: a family's buckets have none.
+            let offset = (cell.offset != u64::MAX && !family).then_some(cell.offset);
+            let mut b = json!({ "t": t * 1000, "lines": cell.lines, "offset": offset });
             if q.is_some() {
                 b["matches"] = json!(m);
             }
@@ -85,11 +85,77 @@ pub fn timeline(shared: &Shared, req: &Request) -> Result<String, Refusal> {
         })
         .collect();
     Ok(json!({
-        "size": size,
-        "lines": lines,
+        "size": files.iter().map(|f| f.size).sum::<u64>(),
+        "lines": files.iter().map(|f| lock(&f.hist).lines()).sum::<u64>(),
         "width": width * 1000,
         "buckets": items,
         "matches": q.is_some().then(|| found.iter().sum::<u64>()),
     })
     .to_string())
+}
+
+/// A file whose lines are counted by time.
+struct Counted {
+    file: File,
+    size: u64,
+    mtime: SystemTime,
+    hist: Timeline,
+}
+
+impl Counted {
+    fn clock<'a>(&self, shared: &'a Shared) -> Clock<'a> {
+        Clock::new(shared.zone.as_ref(), self.mtime)
+    }
+}
+
+/// Opens `path` and brings its kept counts up to its end.
+fn counted(shared: &Shared, path: &Path) -> Result<Counted, Refusal> {
+    let (file, meta) = shared.sandbox.open_file(path)?;
+    let size = meta.len();
+    let mtime = meta.modified().unwrap_or(UNIX_EPOCH);
+    let unreadable = |_| Refusal::Forbidden("cannot be read");
+    let hist = shared.indexes.timeline(&meta);
+    // Counting a few new MiB is not a scan; a first count is. The place is taken before the
+    // histogram's lock, so no request waits on the lock for a place.
+    let behind = size.saturating_sub(lock(&hist).scanned()) > SMALL_EXTENSION;
+    let _place = match behind {
+        true => Some(shared.scans.take(SCAN_WAIT).ok_or(Refusal::Busy)?),
+        false => None,
+    };
+    {
+        let mut h = lock(&hist);
+        if !h.still_matches(&file, size).map_err(unreadable)? {
+            *h = Histogram::default();
+        }
+        let clock = Clock::new(shared.zone.as_ref(), mtime);
+        h.extend(&file, size, &clock).map_err(unreadable)?;
+    }
+    Ok(Counted {
+        file,
+        size,
+        mtime,
+        hist,
+    })
+}
+
+/// The counts of `files` in about `n` buckets over all their spans: the width in seconds
+/// and the buckets.
+fn buckets(files: &[Counted], n: usize) -> (i64, Vec<(i64, Cell)>) {
+    if let [one] = files {
+        return lock(&one.hist).buckets(n);
+    }
+    let hists: Vec<_> = files.iter().map(|f| lock(&f.hist)).collect();
+    let spans = hists.iter().filter_map(|h| h.span());
+    let Some((first, last)) = spans.reduce(|a, b| (a.0.min(b.0), a.1.max(b.1))) else {
+        return (1, Vec::new());
+    };
+    let res = hists.iter().map(|h| h.resolution()).max().unwrap_or(1);
+    let width = width_for(last - first + 1, n as i64, res);
+    let mut out = empty_buckets(first, last, width);
+    for h in &hists {
+        if h.span().is_some() {
+            h.add_into(&mut out, width);
+        }
+    }
+    (width, out)
 }

@@ -190,28 +190,35 @@ impl Histogram {
     /// from the first stamp's to the last's, its start (UTC second) and lines. Lines before the
     /// first stamp count in the first bucket.
     pub fn buckets(&self, n: usize) -> (i64, Vec<(i64, Cell)>) {
-        let (Some((&first, _)), Some((&last, _))) =
-            (self.cells.first_key_value(), self.cells.last_key_value())
-        else {
+        let Some((first, last)) = self.span() else {
             return (self.res, Vec::new());
         };
-        let span = (last - first + 1) * self.res;
-        let width = width_for(span, n as i64, self.res);
-        let start = (first * self.res).div_euclid(width);
-        let end = (last * self.res).div_euclid(width);
-        let mut out: Vec<(i64, Cell)> = (start..=end)
-            .map(|b| {
-                (
-                    b * width,
-                    Cell {
-                        lines: 0,
-                        offset: u64::MAX,
-                    },
-                )
-            })
-            .collect();
+        let width = width_for(last - first + 1, n as i64, self.res);
+        let mut out = empty_buckets(first, last, width);
+        self.add_into(&mut out, width);
+        (width, out)
+    }
+
+    /// The first and last second the counted cells cover.
+    pub fn span(&self) -> Option<(i64, i64)> {
+        let (first, _) = self.cells.first_key_value()?;
+        let (last, _) = self.cells.last_key_value()?;
+        Some((first * self.res, (last + 1) * self.res - 1))
+    }
+
+    /// Seconds per cell counted.
+    pub fn resolution(&self) -> i64 {
+        self.res
+    }
+
+    /// Adds the counted lines to `out`, buckets of `width` seconds (a multiple of the
+    /// resolution) that cover [`Self::span`]; lines before the first stamp go to the first.
+    pub fn add_into(&self, out: &mut [(i64, Cell)], width: i64) {
+        let Some(&(start, _)) = out.first() else {
+            return;
+        };
         for (&k, c) in &self.cells {
-            let b = &mut out[((k * self.res).div_euclid(width) - start) as usize].1;
+            let b = &mut out[((k * self.res - start).div_euclid(width)) as usize].1;
             b.lines += c.lines;
             b.offset = b.offset.min(c.offset);
         }
@@ -219,8 +226,17 @@ impl Histogram {
         if self.unstamped > 0 {
             out[0].1.offset = 0;
         }
-        (width, out)
     }
+}
+
+/// Empty buckets of `width` seconds covering the seconds `first` to `last`.
+pub fn empty_buckets(first: i64, last: i64, width: i64) -> Vec<(i64, Cell)> {
+    let (start, end) = (first.div_euclid(width), last.div_euclid(width));
+    let empty = Cell {
+        lines: 0,
+        offset: u64::MAX,
+    };
+    (start..=end).map(|b| (b * width, empty)).collect()
 }
 
 /// The bucket width for `span` seconds in about `n` buckets: the smallest of [`WIDTHS`] (or
