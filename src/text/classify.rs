@@ -471,6 +471,12 @@ mod tests {
             "",
             "<999>x",
             "E12 short",
+            "<>x",
+            "<1a>ERROR x",
+            "E1125x 03:14:00 f.cc:1] x",
+            "Eab12 03:14:00 f.cc:1] x",
+            "2026-11-28T10:00:00Z one two three ERROR x",
+            "2026-11-28T10:00:00Z abcdefghijabcdefghijabcdefghijabcdefghijX ERROR x",
         ] {
             let got = lv(line);
             assert!(
