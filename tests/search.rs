@@ -505,3 +505,32 @@ fn a_family_search_spans_every_member_newest_first_in_pages() {
         "without family=1, one file"
     );
 }
+
+#[test]
+fn a_match_inside_a_stack_trace_brings_its_entry_header() {
+    let dir = TempDir::new("search-entry");
+    let log = dir.write(
+        "a.log",
+        "2026-11-28 10:00:00 INFO [main] start\n\
+         2026-11-28 10:00:01 ERROR [main] request failed\n\
+         java.lang.IllegalStateException: bad\n\
+         \tat com.x.A.run(A.java:10)\n\
+         Caused by: java.io.IOException: disk\n\
+         2026-11-28 10:00:02 WARN [main] IOException retried\n",
+    );
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let (_, got) = search(&srv, &format!("path={}&q=IOException", log.display()));
+    let m = matches(&got);
+    assert_eq!(m.len(), 2);
+    assert_eq!(
+        m[0]["entry"],
+        Value::Null,
+        "a stamped line is its own entry"
+    );
+    assert_eq!(m[1]["text"], "Caused by: java.io.IOException: disk");
+    assert_eq!(
+        m[1]["entry"]["text"], "2026-11-28 10:00:01 ERROR [main] request failed",
+        "the trace's header comes with it"
+    );
+    assert_eq!(m[1]["entry"]["offset"], 38);
+}

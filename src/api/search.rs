@@ -20,17 +20,21 @@ use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
 use crate::index::Numbering;
 use crate::source::family;
+use crate::source::reader::Line;
 use crate::source::reader::{Backward, history_start, line_start, lines_from, skip_lines};
 use crate::source::sandbox::{self, Sandbox};
 use crate::state::Shared;
-use crate::text::classify::Level;
+use crate::text::classify::{self, Level};
 use crate::text::search::{Filter, Query};
+use crate::text::time;
 
 /// Bytes searched at a time (a block that stays in the L2 cache while it is matched).
 const BLOCK: usize = 256 << 10;
 /// Matches sent when `limit` is not given, and at most.
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 10_000;
+/// How many lines before a match its entry's first line is looked for.
+const ENTRY_REACH: usize = 200;
 /// Context lines around a match, at most.
 const MAX_CONTEXT: usize = 10;
 /// A long scan reports its progress this often.
@@ -410,9 +414,30 @@ impl Scan<'_> {
             let (before, after) = self.context(src.file, offset, len)?;
             (m["before"], m["after"]) = (before, after);
         }
+        if let Some(h) = self.header(src.file, offset, line)? {
+            m["entry"] = json!({ "offset": h.offset, "text": String::from_utf8_lossy(&h.bytes) });
+        }
         self.out.push(&m);
         self.sent += 1;
         Ok(())
+    }
+
+    /// The first line of the entry a matching line continues (a stack trace's header), when
+    /// the line has no stamp or level of its own and such a line starts within
+    /// [`ENTRY_REACH`] lines before it.
+    fn header(&self, file: &File, offset: u64, line: &[u8]) -> io::Result<Option<Line>> {
+        let own = classify::classify(line);
+        if offset == 0 || own.level.is_some() || own.json || time::parse(line).is_some() {
+            return Ok(None);
+        }
+        let from = history_start(file, offset, ENTRY_REACH, &|| false)?;
+        let before = lines_from(file, from, offset, ENTRY_REACH, self.max_line)?;
+        let header = before.lines.into_iter().rev().find(|l| {
+            let c = classify::classify(&l.bytes);
+            !classify::continuation(&l.bytes)
+                && (c.level.is_some() || c.json || time::parse(&l.bytes).is_some())
+        });
+        Ok(header)
     }
 
     /// The context lines before and after the line at `offset`.
