@@ -18,7 +18,7 @@ logview: watch log files live in a browser or over WebSocket
 
 USAGE:
   logview [OPTIONS] [ROOT]...
-  logview hash-password USER    read a password on standard input, print USER:HASH
+  logview hash-password USER
 
 ARGS:
   ROOT                    a directory (or single file) that may be viewed; repeatable;
@@ -45,10 +45,45 @@ OPTIONS:
       --base-path PATH    serve everything under PATH (e.g. /logs) behind a reverse proxy
       --trust-proxy       take the client address from X-Forwarded-For (logs, rate limits)
   -h, --help              print this help
-  -V, --version           print the version
+  -V, --version           print the version, the commit it was built from and the target
 
-Logging goes to standard error; set RUST_LOG=debug for more detail.
+COMMANDS:
+  hash-password USER      read one line (the password) on standard input and print
+                          USER:HASH (argon2id, random salt) for --auth-file or
+                          LOGVIEW_AUTH; USER may not contain ':'
+
+ENVIRONMENT:
+  LOGVIEW_AUTH            USER:HASH entries, separated by newlines or spaces; used when
+                          --auth-file is not given
+  RUST_LOG                detail of the log on standard error (default info; debug
+                          for more)
+
+OUTPUT:
+  Once listening, logview prints `logview listening on http://ADDR/` on standard
+  output. Connections opened and closed, refusals and start-up limits are logged on
+  standard error.
+
+EXIT STATUS:
+  0 after --help, --version or hash-password; 2 for bad arguments, a missing root or an
+  unusable auth file (one line on standard error, before anything is bound); 1 when the
+  server cannot start (e.g. the address is in use).
+
+SEE ALSO:
+  README.md in the release archive: the URL contract, the WebSocket protocol, the APIs,
+  running behind nginx and under systemd.
 ";
+
+/// What `--version` prints: the version, the commit (`unknown` when built outside a git
+/// checkout, see build.rs) and the target the binary was built for.
+pub const VERSION: &str = concat!(
+    "logview ",
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("LOGVIEW_COMMIT"),
+    ", ",
+    env!("LOGVIEW_TARGET"),
+    ")"
+);
 
 /// Validated settings for one run of the server.
 #[derive(Debug, Clone)]
@@ -366,6 +401,35 @@ mod tests {
             parse_(args(&["hash-password", "a:b"])),
             Err(ArgError::Invalid(_))
         ));
+    }
+
+    /// Every option the parser reads (`"--flag"` or `"-f"` in the code above the tests) and
+    /// every variable `main` reads with `env::var` is in the help, which the man page is made from.
+    #[test]
+    fn help_documents_every_option_and_variable() {
+        let code = include_str!("config.rs")
+            .split("#[cfg(test)]")
+            .next()
+            .unwrap();
+        let code = format!("{code}{}", include_str!("main.rs"));
+        let mut found = 0;
+        for quoted in code.split('"').skip(1).step_by(2) {
+            let flag = quoted.starts_with('-')
+                && quoted.len() > 1
+                && quoted[1..]
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if flag {
+                found += 1;
+                assert!(HELP.contains(quoted), "--help does not mention {quoted}");
+            }
+        }
+        assert!(found >= 16, "the scan found the options ({found})");
+        for var in code.split("env::var(\"").skip(1) {
+            let name = var.split('"').next().unwrap();
+            assert!(HELP.contains(name), "--help does not mention {name}");
+        }
+        assert!(HELP.contains("hash-password USER"));
     }
 
     #[test]

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Ok(Command::Version) => {
-            println!("logview {}", env!("CARGO_PKG_VERSION"));
+            println!("{}", config::VERSION);
             return ExitCode::SUCCESS;
         }
         Err(e) => {

@@ -31,10 +31,18 @@ fn help_and_version() {
         assert!(out.contains(flag), "help mentions {flag}");
     }
     let (code, out, _) = run(&["-V"]);
-    assert_eq!(
-        (code, out.trim()),
-        (0, concat!("logview ", env!("CARGO_PKG_VERSION")))
+    assert_eq!(code, 0);
+    let prefix = concat!("logview ", env!("CARGO_PKG_VERSION"), " (commit ");
+    assert!(out.starts_with(prefix), "{out}");
+    // The commit (12 hex digits, or `unknown` outside a git checkout) and the target.
+    let rest = out.trim().strip_prefix(prefix).unwrap();
+    let (commit, target) = rest.strip_suffix(')').unwrap().split_once(", ").unwrap();
+    assert!(
+        commit == "unknown"
+            || (commit.len() == 12 && commit.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{out}"
     );
+    assert!(target.contains("-linux-"), "{out}");
 }
 
 #[test]
