@@ -35,7 +35,13 @@ use tungstenite::{Message, WebSocket};
 type Ws = WebSocket<MaybeTlsStream<TcpStream>>;
 type Scenario = fn(&Path) -> String;
 
-const BIN: &str = env!("CARGO_BIN_EXE_logview");
+/// The binary measured: `LOGVIEW_BENCH_BIN` when set (e.g. the musl release binary, to
+/// compare it with the glibc build in one run: `make bench-musl`), else cargo's release build.
+static BIN: std::sync::LazyLock<PathBuf> = std::sync::LazyLock::new(|| {
+    std::env::var_os("LOGVIEW_BENCH_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_logview")))
+});
 
 fn main() {
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
@@ -121,7 +127,7 @@ struct Server {
 
 impl Server {
     fn start(root: &Path, extra: &[&str]) -> Server {
-        Server::spawn(Command::new(BIN).args(extra).arg(root))
+        Server::spawn(Command::new(&*BIN).args(extra).arg(root))
     }
 
     /// Runs `cmd` (logview with its roots and options) on a free loopback port, its standard
@@ -591,8 +597,11 @@ fn scenario_e(work: &Path) -> String {
 // ---------------------------------------------------------------- F: size and start-up
 
 fn scenario_f(work: &Path) -> String {
-    let static_bin = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("target/x86_64-unknown-linux-gnu/release/logview");
+    let static_bin = match std::env::var_os("LOGVIEW_BENCH_BIN") {
+        Some(bin) => PathBuf::from(bin),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("target/x86_64-unknown-linux-gnu/release/logview"),
+    };
     let size = match fs::metadata(&static_bin) {
         Ok(m) => {
             check(m.len() < 3_000_000, "F: static binary < 3 MB");
@@ -603,7 +612,7 @@ fn scenario_f(work: &Path) -> String {
     let bin = if static_bin.exists() {
         static_bin
     } else {
-        PathBuf::from(BIN)
+        BIN.clone()
     };
     let mut times = Vec::new();
     for _ in 0..21 {

@@ -168,7 +168,7 @@ fn latency_under_searches(work: &Path, big: &Path) -> (f64, f64) {
     fs::create_dir_all(&dir).unwrap();
     let log = dir.join("k.log");
     File::create(&log).unwrap();
-    let srv = Server::spawn(Command::new(BIN).arg(&dir).arg(big.parent().unwrap()));
+    let srv = Server::spawn(Command::new(&*BIN).arg(&dir).arg(big.parent().unwrap()));
     let addr = srv.addr;
     let stop = Arc::new(Mutex::new(false));
     let searchers: Vec<_> = (0..2)

@@ -13,7 +13,7 @@ const SECONDS: u64 = 10;
 const BATCH: u64 = RATE / 100;
 
 pub fn scenario_l(_work: &Path) -> String {
-    let mut srv = Server::spawn(Command::new(BIN).arg("-").stdin(Stdio::piped()));
+    let mut srv = Server::spawn(Command::new(&*BIN).arg("-").stdin(Stdio::piped()));
     let input = srv.child.stdin.take().unwrap();
     let total = RATE * SECONDS;
     let t0 = Instant::now();
