@@ -7,6 +7,8 @@
 
 #[path = "scenarios/hostile.rs"]
 mod hostile;
+#[path = "scenarios/json.rs"]
+mod json;
 #[path = "scenarios/jumps.rs"]
 mod jumps;
 #[path = "scenarios/merge.rs"]
@@ -51,7 +53,7 @@ fn main() {
     let work = work.canonicalize().unwrap();
     println!("{}", machine());
     println!("| scenario | result |\n|---|---|");
-    let scenarios: [(&str, Scenario); 13] = [
+    let scenarios: [(&str, Scenario); 14] = [
         ("A", scenario_a),
         ("B", scenario_b),
         ("C", scenario_c),
@@ -65,6 +67,7 @@ fn main() {
         ("K", search::scenario_k),
         ("L", stdin::scenario_l),
         ("M", merge::scenario_m),
+        ("N", json::scenario_n),
     ];
     for (name, run) in scenarios {
         if wanted(name) {

@@ -112,15 +112,105 @@ pub struct Class {
 
 /// Classifies one line.
 pub fn classify(line: &[u8]) -> Class {
-    match json_object(line) {
-        Some(v) => Class {
-            level: json_level(&v),
-            json: true,
-        },
+    match json_line_level(line) {
+        Some(level) => Class { level, json: true },
         None => Class {
             level: level(line),
             json: false,
         },
+    }
+}
+
+/// When the line is one JSON object (not over [`JSON_MAX`]): its level, read in one pass
+/// that builds nothing but the level (the other fields are skipped, not parsed into values).
+fn json_line_level(line: &[u8]) -> Option<Option<Level>> {
+    let trimmed = line.trim_ascii();
+    if trimmed.len() > JSON_MAX || !trimmed.starts_with(b"{") || !trimmed.ends_with(b"}") {
+        return None;
+    }
+    let mut de = serde_json::Deserializer::from_slice(trimmed);
+    let found = serde::Deserializer::deserialize_map(&mut de, LevelOf { nested: false }).ok()?;
+    de.end().ok()?;
+    Some(found)
+}
+
+/// A JSON line's level: the first of `level`, `severity`, `lvl`, `levelname`, `loglevel` or
+/// ECS's `log.level`, as a word or a number (pino, bunyan), read by serde without building values.
+struct LevelOf {
+    /// Inside ECS's `log` object, where only `level` counts.
+    nested: bool,
+}
+
+const LEVEL_KEYS: [&str; 5] = ["level", "severity", "lvl", "levelname", "loglevel"];
+
+impl<'de> serde::de::Visitor<'de> for LevelOf {
+    type Value = Option<Level>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let (mut top, mut nested) = (None, None);
+        while let Some(key) = map.next_key::<std::borrow::Cow<'de, str>>()? {
+            let wanted = match self.nested {
+                true => key == "level",
+                false => LEVEL_KEYS.contains(&&*key),
+            };
+            if wanted && top.is_none() {
+                top = map.next_value::<LevelValue>()?.0;
+            } else if !self.nested && key == "log" {
+                nested = map.next_value_seed(LevelOf { nested: true })?;
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(top.or(nested))
+    }
+
+    // `log` that is not an object: no level there.
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for LevelOf {
+    type Value = Option<Level>;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+/// A level field's value: a word or a number (anything else is no level).
+struct LevelValue(Option<Level>);
+
+impl<'de> serde::Deserialize<'de> for LevelValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let v = serde_json::Value::deserialize(d)?;
+        Ok(LevelValue(match v {
+            Value::String(s) => Level::from_word(s.trim().as_bytes()),
+            Value::Number(n) => n.as_f64().map(Level::from_number),
+            _ => None,
+        }))
     }
 }
 
@@ -277,21 +367,6 @@ pub fn json_object(line: &[u8]) -> Option<serde_json::Map<String, Value>> {
     }
     match serde_json::from_slice(trimmed) {
         Ok(Value::Object(map)) => Some(map),
-        _ => None,
-    }
-}
-
-/// A JSON line's level: `level`, `severity`, `lvl`, `levelname` or ECS's `log.level`, as a
-/// word or a number (pino, bunyan).
-fn json_level(v: &serde_json::Map<String, Value>) -> Option<Level> {
-    let nested = v.get("log").and_then(|l| l.get("level"));
-    let field = ["level", "severity", "lvl", "levelname", "loglevel"]
-        .iter()
-        .find_map(|k| v.get(*k))
-        .or(nested)?;
-    match field {
-        Value::String(s) => Level::from_word(s.trim().as_bytes()),
-        Value::Number(n) => n.as_f64().map(Level::from_number),
         _ => None,
     }
 }
