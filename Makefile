@@ -2,18 +2,21 @@
 ROOT ?= /var/log
 BIND ?= 127.0.0.1:8765
 TARGET ?= x86_64-unknown-linux-gnu
+# Cargo's build directory: CARGO_TARGET_DIR when set, as cargo itself does.
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 .PHONY: run build test test-rust test-browser lint static bench fuzz mutants clean
 
 run:
 	cargo build --release
 	@echo "Open http://$(BIND)/ in a browser (serving $(ROOT)); Ctrl-C stops."
-	./target/release/logview --bind $(BIND) $(ROOT)
+	$(TARGET_DIR)/release/logview --bind $(BIND) $(ROOT)
 
 build:
 	cargo build --release
 
-test: lint test-rust test-browser
+test: lint release-for-tests test-rust test-browser
 
 lint:
 	cargo fmt --check
@@ -24,19 +27,75 @@ test-rust:
 	  '==================================================================' \
 	  'SKIPPING the nginx TLS proxy test: nginx not found (apt-get install nginx)' \
 	  '==================================================================' >&2
-	cargo test
+	@[ -x /usr/sbin/rsyslogd ] || printf '%s\n' \
+	  '==================================================================' \
+	  'SKIPPING the rsyslog collection test: rsyslogd not found (apt-get install rsyslog)' \
+	  '==================================================================' >&2
+	LOGVIEW_DIST=$(abspath $(DIST)) cargo test
 
 test-browser:
 	cargo build
-	LOGVIEW_BIN=$(CURDIR)/target/debug/logview bash tests/browser/run.sh
+	LOGVIEW_BIN=$(abspath $(TARGET_DIR))/debug/logview bash tests/browser/run.sh
 
 bench: static
 	cargo bench --bench bench
 
 static:
 	RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --target $(TARGET)
-	@file target/$(TARGET)/release/logview
-	@ls -l target/$(TARGET)/release/logview | awk '{print "static binary: " $$5 " bytes"}'
+	@file $(TARGET_DIR)/$(TARGET)/release/logview
+	@ls -l $(TARGET_DIR)/$(TARGET)/release/logview | awk '{print "static binary: " $$5 " bytes"}'
+
+# Release archives: static musl binaries linked by rust-lld (.cargo/config.toml), no C cross
+# toolchain. dist/logview-VERSION-TARGET.tar.gz (binary, man page made from its --help,
+# README, systemd unit, nginx and rsyslog examples) and dist/SHA256SUMS. Reproducible: build paths are
+# remapped (--remap-path-prefix), the archives get sorted entries, owner 0, fixed modes and
+# the last commit's time (SOURCE_DATE_EPOCH), and gzip -n leaves out name and time.
+RELEASE_TARGETS ?= x86_64-unknown-linux-musl aarch64-unknown-linux-musl
+DIST ?= dist
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || stat -c %Y Cargo.toml)
+RELEASE_RUSTFLAGS = --remap-path-prefix=$(CURDIR)=/logview \
+  --remap-path-prefix=$(or $(CARGO_HOME),$(HOME)/.cargo)=/cargo
+RELEASE_FILES = README.md docs/logview.service docs/nginx-logview.conf docs/nginx-hosts.conf docs/nginx-hosts.html \
+  docs/rsyslog-collector.conf docs/rsyslog-forward.conf
+.PHONY: release man release-for-tests bench-musl
+release:
+	@for t in $(RELEASE_TARGETS); do rustup target list --installed | grep -qx $$t || \
+	  { echo "make release: the Rust target $$t is missing: rustup target add $$t" >&2; exit 1; }; done
+	for t in $(RELEASE_TARGETS); do \
+	  RUSTFLAGS='$(RELEASE_RUSTFLAGS)' cargo build --release --locked --target $$t || exit 1; done
+	rm -rf $(DIST) && mkdir -p $(DIST)
+	set -e; for t in $(RELEASE_TARGETS); do \
+	  name=logview-$(VERSION)-$$t; d=$(DIST)/$$name; mkdir $$d; \
+	  cp $(TARGET_DIR)/$$t/release/logview $$d/ && chmod 755 $$d/logview; \
+	  cp $(RELEASE_FILES) $(wildcard LICENSE*) $$d/; \
+	  $(TARGET_DIR)/x86_64-unknown-linux-musl/release/logview --help | \
+	    awk -v version=$(VERSION) -f docs/help2man.awk > $$d/logview.1; \
+	  tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner \
+	    --mode=u=rwX,go=rX --format=gnu -C $(DIST) -cf - $$name | gzip -9 -n > $$d.tar.gz; \
+	  rm -r $$d; done
+	cd $(DIST) && export LC_ALL=C && sha256sum *.tar.gz > SHA256SUMS && cat SHA256SUMS
+	@ls -l $(foreach t,$(RELEASE_TARGETS),$(TARGET_DIR)/$(t)/release/logview) | awk '{print $$5 " bytes  " $$9}'
+
+# docs/logview.1 from the help text (src/config.rs); tests/release.rs fails when it is stale.
+man:
+	cargo build
+	$(TARGET_DIR)/debug/logview --help | awk -v version=$(VERSION) -f docs/help2man.awk > docs/logview.1
+
+# `make test` checks the archives (tests/release.rs) when both musl targets are installed
+# (.ci/run installs them); otherwise it says loudly that they are skipped.
+release-for-tests:
+	@if [ "$$(rustup target list --installed 2>/dev/null | grep -cx $(foreach t,$(RELEASE_TARGETS),-e $(t)))" = \
+	    "$(words $(RELEASE_TARGETS))" ]; then $(MAKE) --no-print-directory release; else printf '%s\n' \
+	  '==================================================================' \
+	  'SKIPPING the release tests: rustup target add $(RELEASE_TARGETS)' \
+	  '==================================================================' >&2; fi
+
+# Scenarios A-F with the glibc build and then with the x86_64 musl release binary, one run.
+bench-musl: release
+	cargo build --release
+	BENCH_ONLY=A,B,C,D,E,F LOGVIEW_BENCH_BIN=$(abspath $(TARGET_DIR))/release/logview cargo bench --bench bench
+	BENCH_ONLY=A,B,C,D,E,F LOGVIEW_BENCH_BIN=$(abspath $(TARGET_DIR))/x86_64-unknown-linux-musl/release/logview \
+	  cargo bench --bench bench
 
 # Each fuzz target for FUZZ_SECS seconds (default 60), one after another; needs nightly.
 fuzz:
