@@ -16,8 +16,9 @@ use crate::assets;
 use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
 use crate::reception::Arrival;
+use crate::source::family;
 use crate::source::position::fnv1a;
-use crate::source::sandbox;
+use crate::source::sandbox::{self, Target};
 use crate::source::stdin;
 use crate::state::{Shared, Slot};
 use crate::stream::{self, Upgrade, WRITE_TIMEOUT};
@@ -192,11 +193,23 @@ fn route(asker: &Asker, req: &Request) -> Result<Route, Refusal> {
         ));
     }
     if path != "/"
-        && let Err(r) = shared.sandbox.resolve(path)
+        && let Err(r) = viewable(shared, path)
     {
         return refused_page(asker, req, r).map(Route::Respond);
     }
     Ok(Route::Respond(page(&shared.config.base_path)))
+}
+
+/// Whether the page can show `path` (still percent-encoded): a file or directory the sandbox
+/// allows, and not a compressed file.
+fn viewable(shared: &Shared, path: &str) -> Result<(), Refusal> {
+    match shared.sandbox.resolve(path)? {
+        Target::File(_) => {
+            let path = sandbox::decode(path)?;
+            family::refuse_compressed(&path, &shared.sandbox.open_file(&path)?.0)
+        }
+        Target::Dir(_) => Ok(()),
+    }
 }
 
 /// A browser asking for a file it may not see (or that does not exist yet) gets the page with
@@ -206,7 +219,12 @@ fn refused_page(asker: &Asker, req: &Request, r: Refusal) -> Result<Response, Re
     let browser = req
         .header("accept")
         .is_some_and(|a| a.contains("text/html"));
-    if !browser || !matches!(r, Refusal::NotFound | Refusal::Forbidden(_)) {
+    if !browser
+        || !matches!(
+            r,
+            Refusal::NotFound | Refusal::Forbidden(_) | Refusal::Compressed
+        )
+    {
         return Err(r);
     }
     let (code, _) = r.status();

@@ -59,6 +59,7 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
     let anchor = anchor(req)?;
     let path = sandbox::plain(&path)?;
     let (file, meta) = shared.sandbox.open_file(&path)?;
+    family::refuse_compressed(&path, &file)?;
     let size = meta.len();
     let numbering = shared.indexes.of(&file, &meta);
     // A line number past what the index has counted is found by counting on: a scan like a

@@ -117,7 +117,8 @@ pub fn serve(
 ) -> Result<(), Refusal> {
     let p = params(req)?;
     let path = sandbox::plain(&p.path)?;
-    shared.sandbox.open_file(&path)?; // the asked-for file is refused before anything else
+    // The asked-for file is refused before anything else.
+    family::refuse_compressed(&path, &shared.sandbox.open_file(&path)?.0)?;
     // A family search runs from the file asked for to the oldest member.
     let files = match p.family {
         true => {

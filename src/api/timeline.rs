@@ -111,6 +111,7 @@ impl Counted {
 /// Opens `path` and brings its kept counts up to its end.
 fn counted(shared: &Shared, path: &Path) -> Result<Counted, Refusal> {
     let (file, meta) = shared.sandbox.open_file(path)?;
+    family::refuse_compressed(path, &file)?;
     let size = meta.len();
     let mtime = meta.modified().unwrap_or(UNIX_EPOCH);
     let unreadable = |_| Refusal::Forbidden("cannot be read");

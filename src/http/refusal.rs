@@ -46,6 +46,8 @@ pub enum Refusal {
     /// The client closed its connection while its request was being prepared; nothing is
     /// sent (the status is for the log).
     Gone,
+    /// A compressed (`.gz`) file asked for as lines: it can only be downloaded (raw) for now.
+    Compressed,
 }
 
 impl Refusal {
@@ -62,6 +64,7 @@ impl Refusal {
             Refusal::Method(_) => (405, "Method Not Allowed"),
             Refusal::Busy | Refusal::Crowded => (503, "Service Unavailable"),
             Refusal::Gone => (499, "Client Closed Request"),
+            Refusal::Compressed => (415, "Unsupported Media Type"),
         }
     }
 
@@ -109,6 +112,9 @@ impl fmt::Display for Refusal {
             Refusal::BadHost => f.write_str("forbidden: unexpected Host header"),
             Refusal::Busy => f.write_str("too many clients, try again later"),
             Refusal::Gone => f.write_str("client left before the answer"),
+            Refusal::Compressed => f.write_str(
+                "compressed file: it cannot be read as lines yet; download it raw instead",
+            ),
             Refusal::Crowded => f.write_str(
                 "server busy: too many connections waiting from your address, try again later",
             ),

@@ -5,9 +5,11 @@
 //! Guarantees: a name is a member only by one of the patterns above; a family on disk holds
 //! only files the sandbox allows, in one directory.
 
-use std::os::unix::fs::MetadataExt;
+use std::fs::File;
+use std::os::unix::fs::{FileExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
+use crate::http::refusal::Refusal;
 use crate::source::sandbox::{Sandbox, Target};
 
 /// The name `name` is a rotated member of, with its rank (smaller is newer), or `None`.
@@ -49,6 +51,16 @@ pub fn member_of(name: &str) -> Option<(&str, u64)> {
 /// True for a compressed member (read as it is, not followed).
 pub fn compressed(name: &str) -> bool {
     name.ends_with(".gz")
+}
+
+/// Refuses a gzip file (a `.gz` name and gzip's magic bytes) asked for as lines: its bytes
+/// would be shown as garbage. It can still be downloaded raw.
+pub fn refuse_compressed(path: &Path, file: &File) -> Result<(), Refusal> {
+    let mut magic = [0u8; 2];
+    let gz = path.to_str().is_some_and(compressed)
+        && FileExt::read_exact_at(file, &mut magic, 0).is_ok()
+        && magic == [0x1f, 0x8b];
+    if gz { Err(Refusal::Compressed) } else { Ok(()) }
 }
 
 /// The family `path` belongs to, newest first: the file it was rotated from (if `path` is a

@@ -39,7 +39,10 @@ pub fn files(sandbox: &Sandbox, asked: &[String]) -> Result<Files, Refusal> {
         let path = sandbox::plain(raw)?;
         let path = sandbox.alias(&path).to_path_buf();
         match sandbox.check(&path)? {
-            Target::File(_) => out.files.push(path),
+            Target::File(_) => {
+                family::refuse_compressed(&path, &sandbox.open_file(&path)?.0)?;
+                out.files.push(path);
+            }
             Target::Dir(_) => {
                 out.files.extend(dir_logs(sandbox, &path));
                 out.dirs.push(path);

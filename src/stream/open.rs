@@ -13,6 +13,7 @@ use crate::follow::Follower;
 use crate::http::Request;
 use crate::http::refusal::Refusal;
 use crate::render::Format;
+use crate::source::family;
 use crate::source::position::Position;
 use crate::source::sandbox::{self, Target};
 use crate::state::{Shared, Slot};
@@ -91,6 +92,7 @@ pub fn open(
     let Target::File(_) = shared.sandbox.check(&path)? else {
         return Err(Refusal::Forbidden("not a regular file"));
     };
+    family::refuse_compressed(&path, &shared.sandbox.open_file(&path)?.0)?;
     let resume = match &params.resume {
         None => None,
         Some(p) => Some(p.parse().map_err(|_| not_a_position())?),
