@@ -104,6 +104,13 @@ fn lines_shipped_by_rsyslog_are_served_from_the_collector() {
             ("port=\"514\"", format!("port=\"{port}\"")),
         ],
     );
+    // The shipper retries a refused connection only after 30 s (rsyslog's resumeInterval):
+    // it starts once the collector listens.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap())).is_err() {
+        assert!(Instant::now() < deadline, "the collector never listened");
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let _shipper = start(
         &bin,
         &dir.0,
@@ -116,7 +123,7 @@ fn lines_shipped_by_rsyslog_are_served_from_the_collector() {
         ],
     );
     // The shipper retries until the collector listens; its file is fleet/app/<host>.log.
-    let host_file = first_file(&dir.path("fleet/app"), Duration::from_secs(30));
+    let host_file = first_file(&dir.path("fleet/app"), Duration::from_secs(60));
     let host = host_file
         .file_name()
         .unwrap()
