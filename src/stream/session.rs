@@ -127,6 +127,11 @@ fn write_ending(e: WsError) -> Ending {
     }
 }
 
+/// An empty frame with room for a whole frame.
+fn frame_buffer() -> String {
+    String::with_capacity(FRAME_TARGET + crate::render::MAX_STEP)
+}
+
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4096)
@@ -300,10 +305,17 @@ impl Batch {
             } else {
                 Data::Text
             };
-            let frame = Frame::message(std::mem::take(piece), OpCode::Data(opcode), false);
+            let piece = std::mem::replace(piece, frame_buffer());
+            let frame = Frame::message(piece, OpCode::Data(opcode), false);
             send_on(ws, Message::Frame(frame))
         };
         let (renderer, tag) = file;
+        if self.frame.capacity() == 0 {
+            // A frame's full size at once: grown by doubling, each frame would be reallocated
+            // several times (and musl's allocator returns every freed block to the kernel).
+            // An idle client holds none.
+            self.frame = frame_buffer();
+        }
         self.frame.push_str(tag);
         renderer.line_in_pieces(line, &mut self.frame, FRAME_TARGET, &mut spill)
     }
