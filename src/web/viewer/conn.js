@@ -180,7 +180,8 @@ async function whyRefused(gen) {
   if (res.ok) return reconnectLater(await busyReason());
   const reason = `${res.status} ${text}`.trim();
   if (res.status === 404 && conn.waitMissing) return reconnectLater(`waiting for the file: ${reason}`);
-  if (res.status === 403 || res.status === 404) return closed(reason);
+  // 415: a compressed file this server cannot read as lines; waiting would not change that.
+  if (res.status === 403 || res.status === 404 || res.status === 415) return closed(reason);
   reconnectLater(reason);
 }
 
