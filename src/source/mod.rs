@@ -3,6 +3,7 @@
 //! anywhere in a file.
 
 pub mod family;
+pub mod gzip;
 pub mod position;
 pub mod reader;
 pub mod sandbox;

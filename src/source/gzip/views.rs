@@ -1,0 +1,90 @@
+//! The decompressed views the server keeps open, shared by every request: at most
+//! [`MAX_VIEWS`] files, the least recently used dropped first, each keyed by the version of its
+//! file, so the second request for a `.gz` reuses the restart points of the first.
+//!
+//! Guarantees: a view is only reused for the same file (device, inode) with the same size and
+//! modification time; a file rewritten since gets a fresh view. The first pass of a new view
+//! runs without the cache's lock held.
+
+use std::fs::{File, Metadata};
+use std::io;
+use std::os::unix::fs::MetadataExt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::Gzip;
+use crate::source::position::fnv1a;
+
+/// Views kept at most.
+pub const MAX_VIEWS: usize = 8;
+
+/// One version of one file: a file rewritten in place is another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Identity {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime: (i64, i64),
+}
+
+impl Identity {
+    pub fn of(meta: &Metadata) -> Identity {
+        Identity {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+        }
+    }
+
+    /// A number for the version (size and time) of the file, never 0.
+    pub fn version(&self) -> u64 {
+        let mut bytes = self.size.to_le_bytes().to_vec();
+        bytes.extend(self.mtime.0.to_le_bytes());
+        bytes.extend(self.mtime.1.to_le_bytes());
+        fnv1a(&bytes).max(1)
+    }
+}
+
+/// The views kept, with when each was last asked for.
+#[derive(Default)]
+pub struct Views {
+    open: Mutex<Vec<(Identity, Arc<Gzip>, u64)>>,
+    clock: AtomicU64,
+}
+
+impl Views {
+    /// The view of `file` (whose metadata is `meta`): the kept one, or a new one.
+    pub fn open(&self, file: File, meta: &Metadata) -> io::Result<Arc<Gzip>> {
+        let id = Identity::of(meta);
+        if let Some(view) = self.kept(id) {
+            return Ok(view);
+        }
+        let view = Arc::new(Gzip::open(file, id)?);
+        Ok(self.keep(id, view))
+    }
+
+    fn kept(&self, id: Identity) -> Option<Arc<Gzip>> {
+        let now = self.clock.fetch_add(1, Ordering::Relaxed);
+        let mut open = super::lock(&self.open);
+        let entry = open.iter_mut().find(|(i, _, _)| *i == id)?;
+        entry.2 = now;
+        Some(entry.1.clone())
+    }
+
+    /// Keeps `view`, unless another request kept one meanwhile (that one is returned).
+    fn keep(&self, id: Identity, view: Arc<Gzip>) -> Arc<Gzip> {
+        let now = self.clock.fetch_add(1, Ordering::Relaxed);
+        let mut open = super::lock(&self.open);
+        if let Some((_, kept, _)) = open.iter().find(|(i, _, _)| *i == id) {
+            return kept.clone();
+        }
+        if open.len() >= MAX_VIEWS
+            && let Some(oldest) = (0..open.len()).min_by_key(|&i| open[i].2)
+        {
+            open.swap_remove(oldest);
+        }
+        open.push((id, view.clone(), now));
+        view
+    }
+}
