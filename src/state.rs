@@ -14,6 +14,7 @@ use tz::TimeZone;
 use crate::follow::watch::Watches;
 use crate::index::Indexes;
 use crate::index::time::Clock;
+use crate::source::gzip::Views;
 use crate::source::sandbox::Sandbox;
 use crate::source::stdin::Spool;
 
@@ -24,6 +25,8 @@ pub struct Shared {
     pub watches: Arc<Watches>,
     /// Line indexes of the files asked for.
     pub indexes: Indexes,
+    /// Decompressed views of the `.gz` files asked for, with their restart points.
+    pub gzips: Views,
     /// The server's zone, for stamps that carry none (`None`: read as UTC).
     pub zone: Option<TimeZone>,
     /// Whole-file scans (searches) running at once.
@@ -44,6 +47,7 @@ impl Shared {
             config,
             watches: Arc::new(Watches::default()),
             indexes: Indexes::default(),
+            gzips: Views::default(),
             zone: Clock::local_zone(),
             scans: Scans::new(std::thread::available_parallelism().map_or(1, |n| n.get())),
             clients: AtomicUsize::new(0),

@@ -9,8 +9,9 @@
 //! is checked (a malformed or out-of-range one is a 400 with the reason); line text is the
 //! same text or safe HTML the WebSocket sends.
 
-use std::fs::File;
+use std::fs::Metadata;
 use std::io;
+use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -20,7 +21,8 @@ use crate::http::refusal::Refusal;
 use crate::index::Numbering;
 use crate::index::time::{Clock, Jump, Moment, jump};
 use crate::render::{Format, Renderer};
-use crate::source::reader::{Window, history_start, line_start, lines_from};
+use crate::source::gzip::{Gzip, Text};
+use crate::source::reader::{ReadAt, Window, history_start, line_start, lines_from};
 use crate::source::{family, sandbox};
 use crate::state::Shared;
 use crate::text::time as stamp;
@@ -58,10 +60,9 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
     };
     let anchor = anchor(req)?;
     let path = sandbox::plain(&path)?;
-    let (file, meta) = shared.sandbox.open_file(&path)?;
-    family::refuse_compressed(&path, &file)?;
-    let size = meta.len();
-    let numbering = shared.indexes.of(&file, &meta);
+    let (text, meta) = open(shared, &path)?;
+    let size = text.size(&meta);
+    let numbering = shared.indexes.of_text(&text, &meta);
     // A line number past what the index has counted is found by counting on: a scan like a
     // search, so it takes a scan place.
     let _place = match (&anchor, numbering.total(size)) {
@@ -70,7 +71,7 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
     };
     let clock = Clock::new(shared.zone.as_ref(), meta.modified().unwrap_or(UNIX_EPOCH));
     let file = Opened {
-        file: &file,
+        file: &text,
         size,
         numbering: &numbering,
         clock: &clock,
@@ -84,6 +85,9 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
     };
     let window = window.map_err(unreadable)?;
     let mut answer = file.answer(&window, format);
+    if let Some(g) = text.gzip() {
+        compressed(&mut answer, g);
+    }
     // At the start of a rotated file, scrolling back goes on in the next older member.
     if answer["first"] == 0
         && let Some(older) = family::older(&shared.sandbox, &path)
@@ -91,6 +95,26 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
         answer["older"] = json!(older);
     }
     Ok(answer.to_string())
+}
+
+/// Opens `path` through the sandbox as text: read decompressed when it is a gzip file
+/// ([`Text::open`]). Every route that reads lines opens its files here.
+pub fn open(shared: &Shared, path: &Path) -> Result<(Text, Metadata), Refusal> {
+    let (file, meta) = shared.sandbox.open_file(path)?;
+    let text = Text::open(&shared.gzips, path, file, &meta)
+        .map_err(|_| Refusal::Forbidden("cannot be read"))?;
+    Ok((text, meta))
+}
+
+/// Says that the answer's text is decompressed, and what damage ended it early.
+fn compressed(answer: &mut Value, g: &Gzip) {
+    answer["compressed"] = json!(true);
+    if let Some(d) = g.damage() {
+        answer["damaged"] = json!(format!(
+            "{d}; the {} bytes of text before the damage are shown",
+            g.len()
+        ));
+    }
 }
 
 fn count(value: Option<&str>) -> Result<usize, Refusal> {
@@ -142,7 +166,7 @@ enum Start {
 
 /// A file open for one answer.
 struct Opened<'a> {
-    file: &'a File,
+    file: &'a dyn ReadAt,
     size: u64,
     numbering: &'a Numbering,
     clock: &'a Clock<'a>,

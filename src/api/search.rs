@@ -7,7 +7,6 @@
 //! at most one scan per core runs (the others wait and say so); the scan stops within
 //! [`CHECK_EVERY`] of its client leaving; memory is one block plus the matches of one block.
 
-use std::fs::File;
 use std::io::{self, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::MetadataExt;
@@ -16,10 +15,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::api::lines::open;
 use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
 use crate::index::Numbering;
 use crate::source::family;
+use crate::source::gzip::Text;
 use crate::source::reader::Line;
 use crate::source::reader::{Backward, history_start, line_start, lines_from, skip_lines};
 use crate::source::sandbox::{self, Sandbox};
@@ -118,7 +119,7 @@ pub fn serve(
     let p = params(req)?;
     let path = sandbox::plain(&p.path)?;
     // The asked-for file is refused before anything else.
-    family::refuse_compressed(&path, &shared.sandbox.open_file(&path)?.0)?;
+    open(shared, &path)?;
     // A family search runs from the file asked for to the oldest member.
     let files = match p.family {
         true => {
@@ -128,11 +129,6 @@ pub fn serve(
         }
         false => vec![path],
     };
-    // Compressed members are not searched yet.
-    let files: Vec<PathBuf> = files
-        .into_iter()
-        .filter(|f| !f.to_str().is_some_and(family::compressed))
-        .collect();
     let (first, end) = start(shared, &files, &p)?;
     Response::ok("application/x-ndjson", "")
         .with("Cache-Control", "no-store")
@@ -173,12 +169,13 @@ fn start(shared: &Shared, files: &[PathBuf], p: &Params) -> Result<(usize, Optio
     if offset == 0 && p.family {
         return Ok((at + 1, None)); // line 1 of a member: its older one goes on
     }
-    let (file, meta) = shared.sandbox.open_file(&files[at])?;
-    if offset > meta.len() {
+    let (file, meta) = open(shared, &files[at])?;
+    let size = file.size(&meta);
+    if offset > size {
         return Err(bad("before is past the end of the file"));
     }
-    let end = lines_before(&file, offset, meta.len())
-        .map_err(|_| Refusal::Forbidden("cannot be read"))?;
+    let end =
+        lines_before(&file, offset, size).map_err(|_| Refusal::Forbidden("cannot be read"))?;
     Ok((at, Some(end)))
 }
 
@@ -202,7 +199,7 @@ fn token(sb: &Sandbox, files: &[PathBuf], t: &str) -> Result<(usize, u64), Refus
 
 /// Where the lines that start before `offset` end: `offset` itself when it is a line start,
 /// else the end of the line holding it.
-fn lines_before(file: &File, offset: u64, size: u64) -> io::Result<u64> {
+fn lines_before(file: &Text, offset: u64, size: u64) -> io::Result<u64> {
     if offset == 0 || offset == size || line_start(file, offset)? == offset {
         return Ok(offset);
     }
@@ -244,7 +241,7 @@ struct Scan<'a> {
 
 /// One file of a search.
 struct Source<'a> {
-    file: &'a File,
+    file: &'a Text,
     numbering: &'a Numbering,
     /// A family search names each match's file.
     path: Option<&'a Path>,
@@ -263,11 +260,11 @@ impl Scan<'_> {
         let mut next = None;
         for (i, path) in files.iter().enumerate() {
             // A member that went away meanwhile is passed over.
-            let Ok((file, meta)) = shared.sandbox.open_file(path) else {
+            let Ok((file, meta)) = open(shared, path) else {
                 continue;
             };
-            let end = end.filter(|_| i == 0).unwrap_or(meta.len());
-            let numbering = shared.indexes.of(&file, &meta);
+            let end = end.filter(|_| i == 0).unwrap_or(file.size(&meta));
+            let numbering = shared.indexes.of_text(&file, &meta);
             let source = Source {
                 file: &file,
                 numbering: &numbering,
@@ -426,7 +423,7 @@ impl Scan<'_> {
     /// The first line of the entry a matching line continues (a stack trace's header), when
     /// the line has no stamp or level of its own and such a line starts within
     /// [`ENTRY_REACH`] lines before it.
-    fn header(&self, file: &File, offset: u64, line: &[u8]) -> io::Result<Option<Line>> {
+    fn header(&self, file: &Text, offset: u64, line: &[u8]) -> io::Result<Option<Line>> {
         let own = classify::classify(line);
         if offset == 0 || own.level.is_some() || own.json || time::parse(line).is_some() {
             return Ok(None);
@@ -442,8 +439,8 @@ impl Scan<'_> {
     }
 
     /// The context lines before and after the line at `offset`.
-    fn context(&self, file: &File, offset: u64, len: u64) -> io::Result<(Value, Value)> {
-        let size = file.metadata()?.len();
+    fn context(&self, file: &Text, offset: u64, len: u64) -> io::Result<(Value, Value)> {
+        let size = file.len_now()?;
         let n = self.p.context;
         let from = history_start(file, offset, n, &|| false)?;
         let before = lines_from(file, from, offset, n, self.max_line)?;

@@ -6,12 +6,12 @@
 //! bytes only; a first count or a query is a whole-file scan and takes a scan place like a
 //! search; the buckets sum to the file's complete lines.
 
-use std::fs::File;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
+use crate::api::lines::open;
 use crate::api::search::{filter, flag};
 use crate::http::Request;
 use crate::http::refusal::Refusal;
@@ -19,6 +19,7 @@ use crate::index::Timeline;
 use crate::index::lock;
 use crate::index::time::Clock;
 use crate::index::timeline::{Cell, Histogram, empty_buckets, matches, width_for};
+use crate::source::gzip::Text;
 use crate::source::{family, sandbox};
 use crate::state::Shared;
 
@@ -48,17 +49,14 @@ pub fn timeline(shared: &Shared, req: &Request) -> Result<String, Refusal> {
     let first = counted(shared, &path)?;
     let mut files = vec![first];
     if family {
-        // The older members, plain ones only (compressed ones are not counted yet); one that
-        // cannot be read is passed over.
+        // The older members, compressed ones decompressed; one that cannot be read is passed
+        // over.
         let all = family::on_disk(&shared.sandbox, &path);
         let from = all
             .iter()
             .position(|f| *f == path)
             .map_or(all.len(), |i| i + 1);
-        let older = all[from..]
-            .iter()
-            .filter(|f| !f.to_str().is_some_and(family::compressed));
-        files.extend(older.filter_map(|f| counted(shared, f).ok()));
+        files.extend(all[from..].iter().filter_map(|f| counted(shared, f).ok()));
     }
     let (width, buckets) = buckets(&files, n);
     let mut found = vec![0u64; buckets.len()];
@@ -96,7 +94,7 @@ pub fn timeline(shared: &Shared, req: &Request) -> Result<String, Refusal> {
 
 /// A file whose lines are counted by time.
 struct Counted {
-    file: File,
+    file: Text,
     size: u64,
     mtime: SystemTime,
     hist: Timeline,
@@ -110,12 +108,11 @@ impl Counted {
 
 /// Opens `path` and brings its kept counts up to its end.
 fn counted(shared: &Shared, path: &Path) -> Result<Counted, Refusal> {
-    let (file, meta) = shared.sandbox.open_file(path)?;
-    family::refuse_compressed(path, &file)?;
-    let size = meta.len();
+    let (file, meta) = open(shared, path)?;
+    let size = file.size(&meta);
     let mtime = meta.modified().unwrap_or(UNIX_EPOCH);
     let unreadable = |_| Refusal::Forbidden("cannot be read");
-    let hist = shared.indexes.timeline(&meta);
+    let hist = shared.indexes.timeline(&file, &meta);
     // Counting a few new MiB is not a scan; a first count is. The place is taken before the
     // histogram's lock, so no request waits on the lock for a place.
     let behind = size.saturating_sub(lock(&hist).scanned()) > SMALL_EXTENSION;
@@ -125,7 +122,10 @@ fn counted(shared: &Shared, path: &Path) -> Result<Counted, Refusal> {
     };
     {
         let mut h = lock(&hist);
-        if !h.still_matches(&file, size).map_err(unreadable)? {
+        if !file
+            .unchanged(|f| h.still_matches(f, size))
+            .map_err(unreadable)?
+        {
             *h = Histogram::default();
         }
         let clock = Clock::new(shared.zone.as_ref(), mtime);

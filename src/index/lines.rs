@@ -11,7 +11,7 @@ use std::fs::File;
 use std::io;
 
 use crate::source::position::Fingerprint;
-use crate::source::reader::{count_newlines, skip_lines};
+use crate::source::reader::{ReadAt, count_newlines, skip_lines};
 
 /// Bytes between marks (at least; a mark sits at the first line start past the step).
 pub const STEP: u64 = 64 * 1024;
@@ -26,14 +26,14 @@ pub struct Mark {
 
 impl Mark {
     /// The number of the line starting at `offset`, at or after this mark.
-    pub fn number_at(self, file: &File, offset: u64) -> io::Result<Option<u64>> {
+    pub fn number_at(self, file: &dyn ReadAt, offset: u64) -> io::Result<Option<u64>> {
         Ok(Some(
             self.number + count_newlines(file, self.offset, offset)?,
         ))
     }
 
     /// Where line `number`, at or after this mark, starts in a file of `len` bytes.
-    pub fn offset_of(self, file: &File, number: u64, len: u64) -> io::Result<Option<u64>> {
+    pub fn offset_of(self, file: &dyn ReadAt, number: u64, len: u64) -> io::Result<Option<u64>> {
         let found = skip_lines(file, self.offset, number - self.number, len)?;
         // A line starts before the end (a last line without its newline still counts).
         Ok(found.filter(|&o| o < len))
@@ -103,14 +103,14 @@ impl LineIndex {
     }
 
     /// The number of the line starting at `offset` (a line start), when it was counted.
-    pub fn number_at(&self, file: &File, offset: u64) -> io::Result<Option<u64>> {
+    pub fn number_at(&self, file: &dyn ReadAt, offset: u64) -> io::Result<Option<u64>> {
         self.mark_before(offset)
             .map_or(Ok(None), |m| m.number_at(file, offset))
     }
 
     /// Where line `number` (1-based) starts, counting on past the index up to `len` when it
     /// lies beyond; `None` when the file has fewer lines.
-    pub fn offset_of(&self, file: &File, number: u64, len: u64) -> io::Result<Option<u64>> {
+    pub fn offset_of(&self, file: &dyn ReadAt, number: u64, len: u64) -> io::Result<Option<u64>> {
         self.mark_for(number)
             .map_or(Ok(None), |m| m.offset_of(file, number, len))
     }

@@ -14,7 +14,7 @@ pub mod timeline;
 use std::collections::HashMap;
 use std::fs::{File, Metadata};
 use std::io;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -23,6 +23,8 @@ use log::{debug, info};
 
 use self::lines::LineIndex;
 use self::timeline::Histogram;
+use crate::source::gzip::Text;
+use crate::source::reader::ReadAt;
 
 /// Files whose index is kept.
 const MAX_FILES: usize = 64;
@@ -40,11 +42,19 @@ const MAX_TIMELINES: usize = 16;
 /// Every file's index.
 #[derive(Default)]
 pub struct Indexes {
-    files: Mutex<HashMap<(u64, u64), Arc<Entry>>>,
+    files: Mutex<HashMap<Key, Arc<Entry>>>,
     /// With when each was last asked for.
-    timelines: Mutex<HashMap<(u64, u64), (Timeline, u64)>>,
+    timelines: Mutex<HashMap<Key, (Timeline, u64)>>,
     builders: Arc<AtomicUsize>,
     clock: AtomicU64,
+}
+
+/// A file's identity (device, inode) and the version of a decompressed text
+/// ([`Text::version`]: 0 for a plain file).
+type Key = (u64, u64, u64);
+
+fn key(text: &Text, meta: &Metadata) -> Key {
+    (meta.dev(), meta.ino(), text.version(meta))
 }
 
 /// One file's index and its builder's state.
@@ -62,30 +72,46 @@ pub struct Numbering {
 }
 
 impl Indexes {
-    /// The index of `file` (whose metadata is `meta`), refreshed for its length now: started
-    /// again if the file changed under it, and its build started or resumed if it is behind.
+    /// The index of the plain file `file` (whose metadata is `meta`): [`Indexes::of_text`]
+    /// (without a descriptor to spare, the index is not built further).
     pub fn of(&self, file: &File, meta: &Metadata) -> Numbering {
-        let entry = self.entry((meta.dev(), meta.ino()));
+        match file.try_clone() {
+            Ok(f) => self.of_text(&Text::Plain(f), meta),
+            Err(_) => Numbering {
+                entry: self.entry((meta.dev(), meta.ino(), 0)),
+            },
+        }
+    }
+
+    /// The index of `text` (a file whose metadata is `meta`, maybe decompressed), refreshed
+    /// for its length now: started again if the file changed under it, and its build started
+    /// or resumed if it is behind.
+    pub fn of_text(&self, text: &Text, meta: &Metadata) -> Numbering {
+        let entry = self.entry(key(text, meta));
+        let len = text.size(meta);
         let behind = {
             let mut ix = lock(&entry.index);
-            if !ix.still_matches(file, meta.len()).unwrap_or(false) {
+            if !text
+                .unchanged(|f| ix.still_matches(f, len))
+                .unwrap_or(false)
+            {
                 debug!("line index of inode {} starts again", meta.ino());
                 *ix = LineIndex::default();
             }
-            ix.scanned() < meta.len()
+            ix.scanned() < len
         };
         if behind && !entry.building.swap(true, Ordering::AcqRel) {
-            self.build(&entry, file);
+            self.build(&entry, text);
         }
         Numbering { entry }
     }
 
-    /// The histogram of lines by time of the file with metadata `meta` (empty the first time;
-    /// the caller extends it under its lock).
-    pub fn timeline(&self, meta: &Metadata) -> Timeline {
+    /// The histogram of lines by time of `text` (a file with metadata `meta`), empty the
+    /// first time; the caller extends it under its lock.
+    pub fn timeline(&self, text: &Text, meta: &Metadata) -> Timeline {
         let now = self.clock.fetch_add(1, Ordering::Relaxed);
         let mut all = lock(&self.timelines);
-        let key = (meta.dev(), meta.ino());
+        let key = key(text, meta);
         if !all.contains_key(&key) && all.len() >= MAX_TIMELINES {
             let oldest = all
                 .iter()
@@ -98,7 +124,7 @@ impl Indexes {
         entry.0.clone()
     }
 
-    fn entry(&self, key: (u64, u64)) -> Arc<Entry> {
+    fn entry(&self, key: Key) -> Arc<Entry> {
         let now = self.clock.fetch_add(1, Ordering::Relaxed);
         let mut files = lock(&self.files);
         if !files.contains_key(&key) && files.len() >= MAX_FILES {
@@ -116,9 +142,9 @@ impl Indexes {
     }
 
     /// Starts a thread counting the file from where its index stopped, when one may run.
-    fn build(&self, entry: &Arc<Entry>, file: &File) {
+    fn build(&self, entry: &Arc<Entry>, text: &Text) {
         let taken = self.builders.fetch_add(1, Ordering::AcqRel);
-        let file = file.try_clone();
+        let file = text.try_clone();
         let (Ok(file), true) = (file, taken < MAX_BUILDERS) else {
             self.builders.fetch_sub(1, Ordering::AcqRel);
             entry.building.store(false, Ordering::Release);
@@ -141,13 +167,13 @@ impl Indexes {
 }
 
 /// Counts the file block by block until its current end (or until the index is dropped).
-fn count(entry: &Entry, file: &File) {
+fn count(entry: &Entry, file: &Text) {
     let started = Instant::now();
     let first = lock(&entry.index).scanned();
     let mut buf = vec![0u8; BUILD_BLOCK];
     let mut read = || -> io::Result<bool> {
         let from = lock(&entry.index).scanned();
-        let len = file.metadata()?.len();
+        let len = file.len_now()?;
         if from >= len || entry.dropped.load(Ordering::Acquire) {
             return Ok(false);
         }
@@ -175,14 +201,14 @@ fn count(entry: &Entry, file: &File) {
 
 impl Numbering {
     /// The number of the line starting at `offset`, when the index has counted that far.
-    pub fn number_at(&self, file: &File, offset: u64) -> Option<u64> {
+    pub fn number_at(&self, file: &dyn ReadAt, offset: u64) -> Option<u64> {
         let mark = lock(&self.entry.index).mark_before(offset)?;
         mark.number_at(file, offset).ok().flatten()
     }
 
     /// Where line `number` starts in a file of `len` bytes (counting past the index if need
     /// be); `None` when the file has fewer lines.
-    pub fn offset_of(&self, file: &File, number: u64, len: u64) -> io::Result<Option<u64>> {
+    pub fn offset_of(&self, file: &dyn ReadAt, number: u64, len: u64) -> io::Result<Option<u64>> {
         let mark = {
             let ix = lock(&self.entry.index);
             // Past the last line of a counted file: known without reading.

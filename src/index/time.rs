@@ -8,13 +8,12 @@
 //! without a zone are read in the server's local zone, syslog stamps (no year) in the year of
 //! the file's modification time, or the year before when they would be later than it.
 
-use std::fs::File;
 use std::io;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use tz::TimeZone;
 
-use crate::source::reader::Forward;
+use crate::source::reader::{Forward, ReadAt};
 use crate::text::time::{self, Stamp};
 
 /// Bytes read at a time while probing.
@@ -158,7 +157,7 @@ pub enum Jump {
 
 /// Finds the first line of `file` (`len` bytes) stamped at or after `m`; also returns the
 /// bytes it read.
-pub fn jump(file: &File, len: u64, m: Moment, clock: &Clock) -> io::Result<(Jump, u64)> {
+pub fn jump(file: &dyn ReadAt, len: u64, m: Moment, clock: &Clock) -> io::Result<(Jump, u64)> {
     let target = match m {
         Moment::Utc(t) | Moment::Wall(t) => t,
     };
@@ -204,7 +203,7 @@ pub fn jump(file: &File, len: u64, m: Moment, clock: &Clock) -> io::Result<(Jump
 /// The final forward scan from `from`: the first line at or after the moment, else `best`
 /// once past `hi`. `None`: no stamp at all was seen; the end when stamps were all earlier.
 fn scan(
-    file: &File,
+    file: &dyn ReadAt,
     len: u64,
     from: u64,
     hi: u64,

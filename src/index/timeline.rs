@@ -9,10 +9,10 @@
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::FileExt;
 
 use crate::index::time::Clock;
 use crate::source::position::Fingerprint;
+use crate::source::reader::ReadAt;
 use crate::text::search::Filter;
 use crate::text::time::{self, SecondKey};
 
@@ -65,7 +65,7 @@ impl Default for Histogram {
 /// Reads `file` forwards from `from` to `len` in blocks of whole lines, calling `each(start,
 /// block)`; returns where the complete lines end.
 fn whole_lines(
-    file: &File,
+    file: &dyn ReadAt,
     mut from: u64,
     len: u64,
     each: &mut dyn FnMut(u64, &[u8]),
@@ -105,7 +105,7 @@ impl Histogram {
     }
 
     /// Counts the complete lines from where counting stopped to `len`.
-    pub fn extend(&mut self, file: &File, len: u64, clock: &Clock) -> io::Result<()> {
+    pub fn extend(&mut self, file: &dyn ReadAt, len: u64, clock: &Clock) -> io::Result<()> {
         let counted = self.count_more(file, len, clock);
         if counted.is_err() {
             // Counts of a part read before the error would be counted again: start afresh.
@@ -114,7 +114,7 @@ impl Histogram {
         counted
     }
 
-    fn count_more(&mut self, file: &File, len: u64, clock: &Clock) -> io::Result<()> {
+    fn count_more(&mut self, file: &dyn ReadAt, len: u64, clock: &Clock) -> io::Result<()> {
         let mut last = SecondKey::default();
         let end = whole_lines(file, self.scanned, len, &mut |start, block| {
             let mut at = 0;
@@ -132,10 +132,10 @@ impl Histogram {
                 self.count(start + at as u64);
                 at = nl + 1;
             }
+            // The blocks are the counted bytes in order: their end is what `still_matches`
+            // finds again.
+            self.fp.push(block);
         })?;
-        if end > self.scanned {
-            self.fp = Fingerprint::read(file, end)?;
-        }
         self.scanned = end;
         Ok(())
     }
@@ -257,7 +257,7 @@ pub fn width_for(span: i64, n: i64, res: i64) -> i64 {
 /// the moment of its own stamp or of the stamped line before it (matches before the first
 /// stamp are not given).
 pub fn matches(
-    file: &File,
+    file: &dyn ReadAt,
     len: u64,
     q: &Filter,
     clock: &Clock,

@@ -387,6 +387,14 @@ impl Text {
         }
     }
 
+    /// The text's length when `meta` was taken: the file's, or the decompressed length.
+    pub fn size(&self, meta: &Metadata) -> u64 {
+        match self {
+            Text::Plain(_) => meta.len(),
+            Text::Gzip(g) => g.len(),
+        }
+    }
+
     /// The text's length now (a plain file may have grown since it was opened).
     pub fn len_now(&self) -> io::Result<u64> {
         match self {
