@@ -5,9 +5,10 @@
 //! Opening a [`Gzip`] decompresses the file once (its length is not known otherwise), keeping
 //! a restart point (a clone of the decompressor, its 32 KiB window, and where it is in both
 //! streams) every [`Limits::spacing`] bytes of text. A read restores the nearest point at or
-//! before it and decompresses forwards; the last pieces of text decompressed (and the file's
-//! last piece) are kept, so block-by-block scans, forwards or backwards, decompress each
-//! piece about once.
+//! before it and decompresses forwards; the last pieces of text decompressed are kept, so
+//! block-by-block scans, forwards or backwards, decompress each piece about once, and the
+//! text's last [`Limits::piece`] bytes are kept from the first pass and read without a lock
+//! (the last lines of a member come at once, whatever else reads it).
 //!
 //! Guarantees: no panic, no endless loop and no allocation sized by the file on any input;
 //! memory per view is bounded (at most [`Limits::checkpoints`] restart points of about 43 KiB,
@@ -117,6 +118,9 @@ pub struct Gzip {
     /// Restart points, at multiples of the spacing in the text.
     checkpoints: Vec<Cursor>,
     kept: Mutex<Pieces>,
+    /// The text's last piece of bytes, kept from the first pass and read without the lock:
+    /// the history of the last lines never waits for another reader's decompression.
+    tail: Piece,
     /// Bytes of text decompressed so far, the first pass included.
     inflated: AtomicU64,
 }
@@ -131,7 +135,7 @@ impl Gzip {
     pub fn open_with(file: File, size: u64, limits: Limits) -> io::Result<Gzip> {
         let mut kept = Pieces::new(limits.piece);
         let pass = first_pass(&file, size, &limits, &mut kept)?;
-        kept.tail_from(pass.len.saturating_sub(1) / limits.piece * limits.piece);
+        let tail = kept.last_bytes(limits.piece);
         Ok(Gzip {
             file,
             size,
@@ -139,6 +143,7 @@ impl Gzip {
             damage: pass.damage,
             checkpoints: pass.checkpoints,
             kept: Mutex::new(kept),
+            tail,
             inflated: AtomicU64::new(pass.len),
         })
     }
@@ -201,6 +206,10 @@ impl ReadAt for Gzip {
     fn read_exact_at(&self, buf: &mut [u8], offset: u64) -> io::Result<()> {
         if offset.saturating_add(buf.len() as u64) > self.len {
             return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        if let Some(got) = self.tail.holding(offset, buf.len()) {
+            buf.copy_from_slice(got);
+            return Ok(());
         }
         if buf.is_empty() {
             return Ok(());
@@ -274,20 +283,26 @@ fn first_pass(file: &File, size: u64, limits: &Limits, kept: &mut Pieces) -> io:
     })
 }
 
-/// One aligned run of text.
+/// A run of text.
 struct Piece {
     start: u64,
     bytes: Vec<u8>,
 }
 
-/// The pieces of text kept: the last two decompressed, and the one that ends the text.
+impl Piece {
+    /// The `n` bytes from `at`, when the piece holds them all.
+    fn holding(&self, at: u64, n: usize) -> Option<&[u8]> {
+        let from = usize::try_from(at.checked_sub(self.start)?).ok()?;
+        self.bytes.get(from..from.checked_add(n)?)
+    }
+}
+
+/// The pieces of text kept: the last two decompressed, each an aligned run of `size` bytes.
 struct Pieces {
     size: u64,
     /// Text before this offset is not kept by `take`.
     from: u64,
     last: VecDeque<Piece>,
-    tail: Option<Piece>,
-    tail_start: u64,
     /// Where the last decompression stopped.
     resume: Option<Cursor>,
 }
@@ -298,17 +313,21 @@ impl Pieces {
             size,
             from: 0,
             last: VecDeque::new(),
-            tail: None,
-            tail_start: u64::MAX,
             resume: None,
         }
     }
 
-    /// The piece starting at `start` ends the text: it is kept whatever is read after.
-    fn tail_from(&mut self, start: u64) {
-        self.tail_start = start;
-        if let Some(i) = self.last.iter().position(|p| p.start == start) {
-            self.tail = self.last.remove(i);
+    /// The last `n` bytes kept (fewer when fewer are): after the first pass, the text's end.
+    fn last_bytes(&self, n: u64) -> Piece {
+        let all: Vec<u8> = self.last.iter().flat_map(|p| &p.bytes).copied().collect();
+        let end = self
+            .last
+            .back()
+            .map_or(0, |p| p.start + p.bytes.len() as u64);
+        let keep = all.len().min(n as usize);
+        Piece {
+            start: end - keep as u64,
+            bytes: all[all.len() - keep..].to_vec(),
         }
     }
 
@@ -338,10 +357,7 @@ impl Pieces {
 
     fn push(&mut self, start: u64) {
         if self.last.len() == 2 {
-            let old = self.last.pop_front();
-            if let Some(p) = old.filter(|p| p.start == self.tail_start) {
-                self.tail = Some(p);
-            }
+            self.last.pop_front();
         }
         self.last.push_back(Piece {
             start,
@@ -351,8 +367,10 @@ impl Pieces {
 
     /// The kept text from offset `at` to the end of its piece.
     fn find(&self, at: u64) -> Option<&[u8]> {
-        let mut all = self.last.iter().chain(&self.tail);
-        let p = all.find(|p| p.start <= at && at < p.start + p.bytes.len() as u64)?;
+        let p = self
+            .last
+            .iter()
+            .find(|p| p.start <= at && at < p.start + p.bytes.len() as u64)?;
         Some(&p.bytes[(at - p.start) as usize..])
     }
 }

@@ -4,7 +4,8 @@
 //!
 //! Guarantees: a view is only reused for the same file (device, inode) with the same size and
 //! modification time; a file rewritten since gets a fresh view. The first pass of a new view
-//! runs without the cache's lock held.
+//! runs without the cache's lock held (two first requests at once may both decompress; the
+//! first view kept is the one used).
 
 use std::fs::{File, Metadata};
 use std::io;
