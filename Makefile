@@ -100,7 +100,7 @@ bench-musl: release
 # Each fuzz target for FUZZ_SECS seconds (default 60), one after another; needs nightly.
 fuzz:
 	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
-	cd fuzz && for t in http_head sandbox_path render_html lines_split timestamps search_blocks classify; do \
+	cd fuzz && for t in http_head sandbox_path render_html lines_split timestamps search_blocks classify gzip; do \
 	  mkdir -p corpus/$$t && cargo +nightly fuzz run $$t corpus/$$t seeds/$$t -- -max_total_time=$${FUZZ_SECS:-60} -jobs=1 -workers=1 || exit 1; done
 
 # Mutation testing (cargo-mutants) of the code that guards the promises, each part against the
