@@ -5,6 +5,8 @@
 //! medians of repeated runs where it repeats. Set `BENCH_ONLY=A,C` to run a subset. A
 //! scenario that misses one of its targets is listed at the end and the run exits non-zero.
 
+#[path = "scenarios/gzip.rs"]
+mod gzip;
 #[path = "scenarios/hostile.rs"]
 mod hostile;
 #[path = "scenarios/json.rs"]
@@ -53,7 +55,7 @@ fn main() {
     let work = work.canonicalize().unwrap();
     println!("{}", machine());
     println!("| scenario | result |\n|---|---|");
-    let scenarios: [(&str, Scenario); 14] = [
+    let scenarios: [(&str, Scenario); 15] = [
         ("A", scenario_a),
         ("B", scenario_b),
         ("C", scenario_c),
@@ -68,6 +70,7 @@ fn main() {
         ("L", stdin::scenario_l),
         ("M", merge::scenario_m),
         ("N", json::scenario_n),
+        ("O", gzip::scenario_o),
     ];
     for (name, run) in scenarios {
         if wanted(name) {
