@@ -201,7 +201,7 @@ fn route(asker: &Asker, req: &Request) -> Result<Route, Refusal> {
 }
 
 /// Whether the page can show `path` (still percent-encoded): a file or directory the sandbox
-/// allows, and not a compressed file.
+/// allows, and not compressed in a format that is not read as lines.
 fn viewable(shared: &Shared, path: &str) -> Result<(), Refusal> {
     match shared.sandbox.resolve(path)? {
         Target::File(_) => {

@@ -4,6 +4,8 @@
 //! Guarantees: a place is taken only while fewer than its limit are taken, and given back
 //! exactly once, when its [`Slot`] is dropped.
 
+use std::fs::Metadata;
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
@@ -12,9 +14,11 @@ use crate::config::Config;
 use tz::TimeZone;
 
 use crate::follow::watch::Watches;
+use crate::http::refusal::Refusal;
 use crate::index::Indexes;
 use crate::index::time::Clock;
-use crate::source::gzip::Views;
+use crate::source::family;
+use crate::source::gzip::{Text, Views};
 use crate::source::sandbox::Sandbox;
 use crate::source::stdin::Spool;
 
@@ -53,6 +57,17 @@ impl Shared {
             clients: AtomicUsize::new(0),
             connections: AtomicUsize::new(0),
         }
+    }
+
+    /// Opens `path` through the sandbox as text: read decompressed when it is a gzip file
+    /// ([`Text::open`]), refused when compressed in another format
+    /// ([`family::refuse_compressed`]). Every route that reads lines opens its files here.
+    pub fn open_text(&self, path: &Path) -> Result<(Text, Metadata), Refusal> {
+        let (file, meta) = self.sandbox.open_file(path)?;
+        family::refuse_compressed(path, &file)?;
+        let text = Text::open(&self.gzips, path, file, &meta)
+            .map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        Ok((text, meta))
     }
 
     /// WebSocket clients connected now.

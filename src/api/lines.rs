@@ -9,9 +9,7 @@
 //! is checked (a malformed or out-of-range one is a 400 with the reason); line text is the
 //! same text or safe HTML the WebSocket sends.
 
-use std::fs::Metadata;
 use std::io;
-use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -21,7 +19,7 @@ use crate::http::refusal::Refusal;
 use crate::index::Numbering;
 use crate::index::time::{Clock, Jump, Moment, jump};
 use crate::render::{Format, Renderer};
-use crate::source::gzip::{Gzip, Text};
+use crate::source::gzip::Gzip;
 use crate::source::reader::{ReadAt, Window, history_start, line_start, lines_from};
 use crate::source::{family, sandbox};
 use crate::state::Shared;
@@ -60,7 +58,7 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
     };
     let anchor = anchor(req)?;
     let path = sandbox::plain(&path)?;
-    let (text, meta) = open(shared, &path)?;
+    let (text, meta) = shared.open_text(&path)?;
     let size = text.size(&meta);
     let numbering = shared.indexes.of_text(&text, &meta);
     // A line number past what the index has counted is found by counting on: a scan like a
@@ -95,15 +93,6 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
         answer["older"] = json!(older);
     }
     Ok(answer.to_string())
-}
-
-/// Opens `path` through the sandbox as text: read decompressed when it is a gzip file
-/// ([`Text::open`]). Every route that reads lines opens its files here.
-pub fn open(shared: &Shared, path: &Path) -> Result<(Text, Metadata), Refusal> {
-    let (file, meta) = shared.sandbox.open_file(path)?;
-    let text = Text::open(&shared.gzips, path, file, &meta)
-        .map_err(|_| Refusal::Forbidden("cannot be read"))?;
-    Ok((text, meta))
 }
 
 /// Says that the answer's text is decompressed, and what damage ended it early.

@@ -15,7 +15,6 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::api::lines::open;
 use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
 use crate::index::Numbering;
@@ -119,7 +118,7 @@ pub fn serve(
     let p = params(req)?;
     let path = sandbox::plain(&p.path)?;
     // The asked-for file is refused before anything else.
-    open(shared, &path)?;
+    shared.open_text(&path)?;
     // A family search runs from the file asked for to the oldest member.
     let files = match p.family {
         true => {
@@ -169,7 +168,7 @@ fn start(shared: &Shared, files: &[PathBuf], p: &Params) -> Result<(usize, Optio
     if offset == 0 && p.family {
         return Ok((at + 1, None)); // line 1 of a member: its older one goes on
     }
-    let (file, meta) = open(shared, &files[at])?;
+    let (file, meta) = shared.open_text(&files[at])?;
     let size = file.size(&meta);
     if offset > size {
         return Err(bad("before is past the end of the file"));
@@ -260,7 +259,7 @@ impl Scan<'_> {
         let mut next = None;
         for (i, path) in files.iter().enumerate() {
             // A member that went away meanwhile is passed over.
-            let Ok((file, meta)) = open(shared, path) else {
+            let Ok((file, meta)) = shared.open_text(path) else {
                 continue;
             };
             let end = end.filter(|_| i == 0).unwrap_or(file.size(&meta));

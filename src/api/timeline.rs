@@ -11,7 +11,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::json;
 
-use crate::api::lines::open;
 use crate::api::search::{filter, flag};
 use crate::http::Request;
 use crate::http::refusal::Refusal;
@@ -108,7 +107,7 @@ impl Counted {
 
 /// Opens `path` and brings its kept counts up to its end.
 fn counted(shared: &Shared, path: &Path) -> Result<Counted, Refusal> {
-    let (file, meta) = open(shared, path)?;
+    let (file, meta) = shared.open_text(path)?;
     let size = file.size(&meta);
     let mtime = meta.modified().unwrap_or(UNIX_EPOCH);
     let unreadable = |_| Refusal::Forbidden("cannot be read");

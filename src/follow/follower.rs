@@ -6,11 +6,12 @@
 //! rename-and-create rotation the old file is drained before the new one is read from its
 //! start; a truncation (also one followed by fast regrowth, caught by a fingerprint of the
 //! bytes before the read offset) restarts at offset 0. Every (re)open goes through the
-//! sandbox.
+//! sandbox. A decompressed `.gz` file is read the same way, but never grows, rotates or is
+//! truncated: it is not followed.
 
-use std::fs::{self, File};
+use std::fs::{self, Metadata};
 use std::io;
-use std::os::unix::fs::{FileExt, MetadataExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime};
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant, SystemTime};
 use log::debug;
 
 use crate::http::refusal::Refusal;
+use crate::source::gzip::Text;
 use crate::source::position::{Fingerprint, Position, fingerprint_hash, fnv1a};
 use crate::source::reader::{complete_end, history_start};
 use crate::source::sandbox::Sandbox;
@@ -59,7 +61,7 @@ impl From<io::Error> for FollowError {
 pub struct Follower {
     sandbox: Arc<Sandbox>,
     path: PathBuf,
-    file: File,
+    file: Text,
     id: (u64, u64),
     offset: u64,
     /// Length and modification time at the last poll: when either changes, the
@@ -84,18 +86,19 @@ pub struct Follower {
 }
 
 impl Follower {
-    /// Opens `path` positioned at the start of its last `n` lines (complete lines when
-    /// `following`). The backward scan for them stops early, with [`Refusal::Gone`], once
-    /// `gone` says the client has left.
+    /// Follows `path`, already `opened` as text, positioned at the start of its last `n` lines
+    /// (complete lines when `following`). The backward scan for them stops early, with
+    /// [`Refusal::Gone`], once `gone` says the client has left.
     pub fn open(
         sandbox: Arc<Sandbox>,
         path: &Path,
+        opened: (Text, Metadata),
         n: usize,
         max_line: usize,
         following: bool,
         gone: &dyn Fn() -> bool,
     ) -> Result<Self, Refusal> {
-        let mut f = Self::open_at_zero(sandbox, path, max_line)?;
+        let mut f = Self::open_at_zero(sandbox, path, opened, max_line);
         let scan = || {
             // When following, an unfinished last line is held, so it is not one of the `n`.
             let end = match following {
@@ -116,15 +119,16 @@ impl Follower {
         Ok(f)
     }
 
-    /// Opens `path` at a position a client saw before, if that position is still valid for
-    /// the file now at `path` (same file, same bytes before it). `Ok(None)`: it is not.
+    /// Follows `path`, already `opened` as text, from a position a client saw before, if that
+    /// position is still valid for it (same file, same bytes before it). `Ok(None)`: it is not.
     pub fn resume(
         sandbox: Arc<Sandbox>,
         path: &Path,
+        opened: (Text, Metadata),
         pos: &Position,
         max_line: usize,
     ) -> Result<Option<Self>, Refusal> {
-        let mut f = Self::open_at_zero(sandbox, path, max_line)?;
+        let mut f = Self::open_at_zero(sandbox, path, opened, max_line);
         if f.id != (pos.dev, pos.ino) || pos.offset > f.last_len {
             return Ok(None);
         }
@@ -137,37 +141,44 @@ impl Follower {
         Ok(Some(f))
     }
 
-    /// Opens `path` at its start (a file that appeared while it was watched for).
+    /// Follows the plain file at `path` from its start (a file that appeared while it was
+    /// watched for).
     pub fn open_start(
         sandbox: Arc<Sandbox>,
         path: &Path,
         max_line: usize,
     ) -> Result<Self, Refusal> {
-        let mut f = Self::open_at_zero(sandbox, path, max_line)?;
+        let (file, meta) = sandbox.open_file(path)?;
+        let mut f = Self::open_at_zero(sandbox, path, (Text::Plain(file), meta), max_line);
         f.len_at_open = 0;
         Ok(f)
     }
 
-    fn open_at_zero(sandbox: Arc<Sandbox>, path: &Path, max_line: usize) -> Result<Self, Refusal> {
-        let (file, meta) = sandbox.open_file(path)?;
+    fn open_at_zero(
+        sandbox: Arc<Sandbox>,
+        path: &Path,
+        (file, meta): (Text, Metadata),
+        max_line: usize,
+    ) -> Self {
         let spool = sandbox.stdin().is_some_and(|s| s.path == path);
-        Ok(Follower {
+        let len = file.size(&meta);
+        Follower {
             grace: if spool { Duration::ZERO } else { ROTATE_GRACE },
             sandbox,
             path: path.to_path_buf(),
             file,
             id: (meta.dev(), meta.ino()),
             offset: 0,
-            last_len: meta.len(),
+            last_len: len,
             last_mtime: meta.modified().ok(),
-            len_at_open: meta.len(),
+            len_at_open: len,
             fp: Fingerprint::default(),
             boundary_fp: Fingerprint::default(),
             lines: Lines::new(max_line),
             buf: Vec::new(),
             replaced_at: None,
             detached: false,
-        })
+        }
     }
 
     fn seek(&mut self, offset: u64) -> io::Result<()> {
@@ -179,8 +190,13 @@ impl Follower {
 
     /// Reads what is new (at most one chunk) and hands each complete line to `sink`.
     pub fn poll(&mut self, sink: &mut dyn FnMut(&[u8])) -> Result<Poll, FollowError> {
-        let meta = self.file.metadata()?;
-        let (len, mtime) = (meta.len(), meta.modified().ok());
+        let (len, mtime) = match &self.file {
+            Text::Plain(f) => {
+                let meta = f.metadata()?;
+                (meta.len(), meta.modified().ok())
+            }
+            Text::Gzip(g) => (g.len(), self.last_mtime),
+        };
         if len != self.last_len || mtime != self.last_mtime {
             if len < self.offset || !self.fp.matches(&self.file, self.offset)? {
                 self.lines.flush(sink);
@@ -217,6 +233,9 @@ impl Follower {
     }
 
     fn check_rotation(&mut self, sink: &mut dyn FnMut(&[u8])) -> Result<Poll, FollowError> {
+        if self.compressed() {
+            return Ok(Poll::Idle);
+        }
         let meta = match fs::metadata(&self.path) {
             Ok(m) => m,
             // Deleted or mid-rename: keep reading the old handle until a new file appears.
@@ -254,7 +273,7 @@ impl Follower {
             .open_file(&self.path)
             .map_err(FollowError::Refused)?;
         self.lines.flush(sink);
-        self.file = file;
+        self.file = Text::Plain(file);
         self.id = (meta.dev(), meta.ino());
         self.restart();
         Ok(Poll::Rotated)
@@ -296,9 +315,14 @@ impl Follower {
         self.boundary_fp = self.fp.clone();
     }
 
-    /// The open file.
-    pub fn file(&self) -> &File {
+    /// The open file's text.
+    pub fn file(&self) -> &Text {
         &self.file
+    }
+
+    /// True for a decompressed `.gz` file: read once, never followed.
+    pub fn compressed(&self) -> bool {
+        self.file.gzip().is_some()
     }
 
     /// The position just after the last complete line handed out.
@@ -340,7 +364,14 @@ mod tests {
 
     fn follower(d: &Path, n: usize) -> Follower {
         let sb = Arc::new(Sandbox::new(vec![d.to_path_buf()]));
-        Follower::open(sb, &d.join("log"), n, 1 << 20, true, &|| false).unwrap()
+        let log = d.join("log");
+        let opened = plain(&sb, &log);
+        Follower::open(sb, &log, opened, n, 1 << 20, true, &|| false).unwrap()
+    }
+
+    fn plain(sb: &Sandbox, path: &Path) -> (Text, Metadata) {
+        let (file, meta) = sb.open_file(path).unwrap();
+        (Text::Plain(file), meta)
     }
 
     fn append(p: &Path, s: &str) {
@@ -401,7 +432,7 @@ mod tests {
         assert_eq!(pos.offset, 4, "position excludes the held partial line");
         append(&log, "ial\n3\n");
         let sb = Arc::new(Sandbox::new(vec![d.clone()]));
-        let mut r = Follower::resume(sb.clone(), &log, &pos, 1 << 20)
+        let mut r = Follower::resume(sb.clone(), &log, plain(&sb, &log), &pos, 1 << 20)
             .unwrap()
             .expect("valid");
         assert_eq!(collect(&mut r).0, ["partial", "3"]);
@@ -413,12 +444,12 @@ mod tests {
             "a position never depends on the file as it is later"
         );
         assert!(
-            Follower::resume(sb.clone(), &log, &pos, 1 << 20)
+            Follower::resume(sb.clone(), &log, plain(&sb, &log), &pos, 1 << 20)
                 .unwrap()
                 .is_none()
         );
         assert!(
-            Follower::resume(sb, &log, &after, 1 << 20)
+            Follower::resume(sb.clone(), &log, plain(&sb, &log), &after, 1 << 20)
                 .unwrap()
                 .is_none()
         );

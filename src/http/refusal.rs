@@ -46,7 +46,8 @@ pub enum Refusal {
     /// The client closed its connection while its request was being prepared; nothing is
     /// sent (the status is for the log).
     Gone,
-    /// A compressed (`.gz`) file asked for as lines: it can only be downloaded (raw) for now.
+    /// A file compressed in a format not read as lines (xz, zstd, bzip2, lz4; gzip is read):
+    /// it can only be downloaded raw.
     Compressed,
 }
 
@@ -113,7 +114,7 @@ impl fmt::Display for Refusal {
             Refusal::Busy => f.write_str("too many clients, try again later"),
             Refusal::Gone => f.write_str("client left before the answer"),
             Refusal::Compressed => f.write_str(
-                "compressed file: it cannot be read as lines yet; download it raw instead",
+                "compressed file: only gzip is read as lines, not this format; download it raw instead",
             ),
             Refusal::Crowded => f.write_str(
                 "server busy: too many connections waiting from your address, try again later",

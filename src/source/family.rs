@@ -48,19 +48,36 @@ pub fn member_of(name: &str) -> Option<(&str, u64)> {
     None
 }
 
-/// True for a compressed member (read as it is, not followed).
+/// True for a compressed file's name (gzip, or a format not read as lines): such a file is
+/// never followed, nor part of a directory's merged view.
 pub fn compressed(name: &str) -> bool {
-    name.ends_with(".gz")
+    name.ends_with(".gz") || UNREAD.iter().any(|(end, _)| name.ends_with(end))
 }
 
-/// Refuses a gzip file (a `.gz` name and gzip's magic bytes) asked for as lines: its bytes
-/// would be shown as garbage. It can still be downloaded raw.
+/// Compressed formats that are not read as lines: their name's ending and magic bytes.
+const UNREAD: [(&str, &[u8]); 4] = [
+    (".xz", b"\xfd7zXZ\0"),
+    (".zst", b"\x28\xb5\x2f\xfd"),
+    (".bz2", b"BZh"),
+    (".lz4", b"\x04\x22\x4d\x18"),
+];
+
+/// Refuses a file compressed in a format other than gzip (its name's ending and its magic
+/// bytes): its bytes would be shown as garbage. It can still be downloaded raw.
 pub fn refuse_compressed(path: &Path, file: &File) -> Result<(), Refusal> {
-    let mut magic = [0u8; 2];
-    let gz = path.to_str().is_some_and(compressed)
-        && FileExt::read_exact_at(file, &mut magic, 0).is_ok()
-        && magic == [0x1f, 0x8b];
-    if gz { Err(Refusal::Compressed) } else { Ok(()) }
+    let Some(name) = path.to_str() else {
+        return Ok(());
+    };
+    let mut head = [0u8; 6];
+    let n = FileExt::read_at(file, &mut head, 0).unwrap_or(0);
+    let unread = UNREAD
+        .iter()
+        .any(|(end, magic)| name.ends_with(end) && head[..n].starts_with(magic));
+    if unread {
+        Err(Refusal::Compressed)
+    } else {
+        Ok(())
+    }
 }
 
 /// The family `path` belongs to, newest first: the file it was rotated from (if `path` is a

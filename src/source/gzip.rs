@@ -28,9 +28,10 @@ use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use log::info;
+
 use self::cursor::{Cursor, Input, Stop};
 pub use self::views::{Identity, MAX_VIEWS, Views};
-use crate::source::family;
 use crate::source::reader::ReadAt;
 
 /// What ended a gzip file's text before the end of the file.
@@ -380,11 +381,11 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// True when `file`, opened at `path`, is to be read decompressed: a `.gz` name (see
-/// [`family::compressed`]) and gzip's magic bytes. A `.gz` name over plain text is plain.
+/// True when `file`, opened at `path`, is to be read decompressed: a `.gz` name and gzip's
+/// magic bytes. A `.gz` name over plain text is plain.
 pub fn is_gzip(path: &Path, file: &File) -> bool {
     let mut magic = [0u8; 2];
-    path.to_str().is_some_and(family::compressed)
+    path.to_str().is_some_and(|name| name.ends_with(".gz"))
         && FileExt::read_exact_at(file, &mut magic, 0).is_ok()
         && magic == [0x1f, 0x8b]
 }
@@ -397,12 +398,16 @@ pub enum Text {
 
 impl Text {
     /// `file`, opened at `path` with metadata `meta`, as text: decompressed (through the kept
-    /// `views`) when [`is_gzip`] says so.
+    /// `views`) when [`is_gzip`] says so. Damage is logged.
     pub fn open(views: &Views, path: &Path, file: File, meta: &Metadata) -> io::Result<Text> {
-        match is_gzip(path, &file) {
-            true => Ok(Text::Gzip(views.open(file, meta)?)),
-            false => Ok(Text::Plain(file)),
+        if !is_gzip(path, &file) {
+            return Ok(Text::Plain(file));
         }
+        let g = views.open(file, meta)?;
+        if let Some(d) = g.damage() {
+            info!("{}: {d}; read up to there", path.display());
+        }
+        Ok(Text::Gzip(g))
     }
 
     /// The text's length when `meta` was taken: the file's, or the decompressed length.
@@ -445,6 +450,27 @@ impl Text {
         match self {
             Text::Plain(f) => check(f),
             Text::Gzip(_) => Ok(true),
+        }
+    }
+
+    /// Reads what there is from `offset` into `buf`, like `pread`: a plain file may end (or be
+    /// truncated) early.
+    pub fn read_at(&self, buf: &mut [u8], offset: u64) -> io::Result<usize> {
+        match self {
+            Text::Plain(f) => FileExt::read_at(f, buf, offset),
+            Text::Gzip(g) => {
+                let n = buf.len().min(g.len().saturating_sub(offset) as usize);
+                g.read_exact_at(&mut buf[..n], offset)?;
+                Ok(n)
+            }
+        }
+    }
+
+    /// The file the text is read from (compressed, for a gzip file).
+    pub fn file(&self) -> &File {
+        match self {
+            Text::Plain(f) => f,
+            Text::Gzip(g) => &g.file,
         }
     }
 

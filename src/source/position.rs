@@ -4,9 +4,9 @@
 //! Guarantees: a position is only ever taken as valid for the same file (device, inode) whose
 //! bytes before the offset still hash the same.
 
-use std::fs::File;
 use std::io;
-use std::os::unix::fs::FileExt;
+
+use crate::source::reader::ReadAt;
 
 /// Bytes kept from just before the read offset to recognise the same file content.
 const FP_LEN: usize = 64;
@@ -18,7 +18,7 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
-    pub fn read(file: &File, offset: u64) -> io::Result<Self> {
+    pub fn read(file: &dyn ReadAt, offset: u64) -> io::Result<Self> {
         let n = offset.min(FP_LEN as u64) as usize;
         let mut bytes = vec![0u8; n];
         file.read_exact_at(&mut bytes, offset - n as u64)?;
@@ -37,7 +37,7 @@ impl Fingerprint {
     }
 
     /// True when the file still holds the same bytes before `offset`.
-    pub fn matches(&self, file: &File, offset: u64) -> io::Result<bool> {
+    pub fn matches(&self, file: &dyn ReadAt, offset: u64) -> io::Result<bool> {
         let mut now = vec![0u8; self.bytes.len()];
         let at = offset - now.len() as u64;
         match file.read_exact_at(&mut now, at) {
@@ -56,7 +56,7 @@ fn shrunk_means_changed(e: io::Error) -> io::Result<bool> {
     }
 }
 
-pub fn fingerprint_hash(file: &File, offset: u64) -> io::Result<u64> {
+pub fn fingerprint_hash(file: &dyn ReadAt, offset: u64) -> io::Result<u64> {
     Ok(fnv1a(&Fingerprint::read(file, offset)?.bytes))
 }
 

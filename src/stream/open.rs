@@ -13,7 +13,6 @@ use crate::follow::Follower;
 use crate::http::Request;
 use crate::http::refusal::Refusal;
 use crate::render::Format;
-use crate::source::family;
 use crate::source::position::Position;
 use crate::source::sandbox::{self, Target};
 use crate::state::{Shared, Slot};
@@ -92,7 +91,6 @@ pub fn open(
     let Target::File(_) = shared.sandbox.check(&path)? else {
         return Err(Refusal::Forbidden("not a regular file"));
     };
-    family::refuse_compressed(&path, &shared.sandbox.open_file(&path)?.0)?;
     let resume = match &params.resume {
         None => None,
         Some(p) => Some(p.parse().map_err(|_| not_a_position())?),
@@ -176,13 +174,18 @@ fn member(
 ) -> Result<Member, Refusal> {
     let (sb, max) = (shared.sandbox.clone(), shared.config.max_line);
     let resumed = match resume {
-        Some(pos) => Follower::resume(sb.clone(), path, pos, max)?,
+        Some(pos) => Follower::resume(sb.clone(), path, shared.open_text(path)?, pos, max)?,
         None => None,
     };
     let history = resumed.is_none();
     let follower = match resumed {
         Some(f) => f,
-        None => Follower::open(sb, path, params.lines, max, params.tail, gone)?,
+        None => {
+            let opened = shared.open_text(path)?;
+            // A compressed file's unfinished last line is one of its lines: it never grows.
+            let following = params.tail && opened.0.gzip().is_none();
+            Follower::open(sb, path, opened, params.lines, max, following, gone)?
+        }
     };
     Ok(Member {
         follower,
@@ -195,13 +198,13 @@ fn member(
 /// The number of the line the follower starts at. A small file's first count is waited for
 /// (it takes a few ms); a large one's is not: the history starts at once, without a number.
 fn number(shared: &Shared, follower: &Follower) -> Option<u64> {
-    let file = follower.file();
-    let meta = file.metadata().ok()?;
-    let numbering = shared.indexes.of(file, &meta);
-    if meta.len() <= QUICK_COUNT {
+    let text = follower.file();
+    let meta = text.file().metadata().ok()?;
+    let numbering = shared.indexes.of_text(text, &meta);
+    if text.size(&meta) <= QUICK_COUNT {
         numbering.wait(INDEX_WAIT);
     }
-    numbering.number_at(file, follower.position().offset)
+    numbering.number_at(text, follower.position().offset)
 }
 
 fn params(shared: &Shared, req: &Request) -> Result<Params, Refusal> {

@@ -24,6 +24,12 @@ pub enum Event {
     Eof,
     /// A merged view's directory gained a file, followed from its start (its `file`).
     Added,
+    /// A compressed file ended early, before `live`: its `reason`; the lines sent are what
+    /// could be read before the damage.
+    Damaged,
+    /// After `live`: the file is compressed, read whole and not followed (nothing more comes;
+    /// the stream stays open, and reconnecting would bring nothing new).
+    Compressed,
 }
 
 impl Event {
@@ -39,6 +45,8 @@ impl Event {
             Event::Truncated => "truncated",
             Event::Eof => "eof",
             Event::Added => "added",
+            Event::Damaged => "damaged",
+            Event::Compressed => "compressed",
         }
     }
 }

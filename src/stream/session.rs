@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use log::info;
-use serde_json::json;
+use serde_json::{Value, json};
 use tungstenite::protocol::frame::Frame;
 use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
 use tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
@@ -348,7 +348,14 @@ impl Session {
             self.history(p)?;
         }
         self.send_frame()?;
+        let compressed = !self.merged && self.files[0].follower.compressed();
+        if compressed {
+            self.tell_damage()?;
+        }
         self.event(Event::Live, None)?;
+        if compressed {
+            self.event(Event::Compressed, None)?;
+        }
         if !p.tail {
             return Err(Ending::EndOfHistory);
         }
@@ -367,10 +374,24 @@ impl Session {
         while self.files[0].follower.offset() < end && self.pump(0)? {
             self.read_client()?;
         }
-        if !p.tail {
+        // A compressed file's unfinished last line will never be finished.
+        if !p.tail || self.files[0].follower.compressed() {
             self.render_lines(0, |f, sink| f.flush_partial(sink))?;
         }
         Ok(())
+    }
+
+    /// With `meta`, says why a compressed file's text ended early, if it did.
+    fn tell_damage(&mut self) -> Result<(), Ending> {
+        let damage = self.files[0]
+            .follower
+            .file()
+            .gzip()
+            .and_then(|g| g.damage());
+        let Some(reason) = damage.map(|d| d.to_string()) else {
+            return Ok(());
+        };
+        self.event_with(Event::Damaged, None, |body| body["reason"] = json!(reason))
     }
 
     /// A merged view's history: each file's history (as [`Self::history`] reads it), merged
@@ -385,7 +406,12 @@ impl Session {
             .iter()
             .zip(&self.files)
             .map(|(lines, f)| {
-                let mtime = f.follower.file().metadata().and_then(|m| m.modified());
+                let mtime = f
+                    .follower
+                    .file()
+                    .file()
+                    .metadata()
+                    .and_then(|m| m.modified());
                 let mtime = mtime.unwrap_or(UNIX_EPOCH);
                 let clock = Clock::new(shared.zone.as_ref(), mtime);
                 let ms = mtime
@@ -421,7 +447,7 @@ impl Session {
                 break;
             }
         }
-        if !tail {
+        if !tail || f.follower.compressed() {
             f.follower.flush_partial(&mut keep);
         }
         Ok(lines)
@@ -632,6 +658,16 @@ impl Session {
     /// merged view there is no `offset`; an event about one file (`file`) carries its `path`
     /// and `name`, and `history` lists every file.
     fn event(&mut self, event: Event, file: Option<usize>) -> Result<(), Ending> {
+        self.event_with(event, file, |_| {})
+    }
+
+    /// [`Self::event`] with more fields, which `more` adds to the body.
+    fn event_with(
+        &mut self,
+        event: Event,
+        file: Option<usize>,
+        more: impl FnOnce(&mut Value),
+    ) -> Result<(), Ending> {
         if !self.meta {
             return Ok(());
         }
@@ -649,6 +685,7 @@ impl Session {
         if let (Event::History, true) = (event, self.merged) {
             body["files"] = self.files.iter().map(about).collect();
         }
+        more(&mut body);
         let body = body.to_string();
         self.send(Message::binary(body.into_bytes()))
     }
