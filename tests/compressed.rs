@@ -166,3 +166,32 @@ fn other_compressed_formats_are_refused_as_lines_but_download_raw() {
     let got = read_to_close(&mut srv.connect(&fake, ""));
     assert_eq!(got.text, "plain text in an .xz name\n");
 }
+
+#[test]
+fn requests_at_once_for_a_new_gz_file_decompress_it_once() {
+    let dir = TempDir::new("compressed-once");
+    let text: String = (1..=400_000)
+        .map(|i| {
+            format!(
+                "2026-11-25T10:00:00Z request {i} served in {} ms\n",
+                i % 977
+            )
+        })
+        .collect();
+    let member = gz(&dir, "big.log.1.gz", &text);
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let target = format!(
+        "/_logview/api/lines?path={}&from=0&lines=3",
+        encode_path(&member)
+    );
+    std::thread::scope(|s| {
+        let asks: Vec<_> = (0..4).map(|_| s.spawn(|| srv.get(&target))).collect();
+        for ask in asks {
+            let (status, body) = ask.join().unwrap();
+            assert_eq!(status, 200, "{body}");
+            assert!(body.contains("request 3 served"), "{body}");
+        }
+    });
+    srv.wait_log("big.log.1.gz: first pass", Duration::from_secs(5));
+    assert_eq!(srv.log_count(": first pass"), 1, "one pass, shared");
+}

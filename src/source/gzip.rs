@@ -403,7 +403,7 @@ impl Text {
         if !is_gzip(path, &file) {
             return Ok(Text::Plain(file));
         }
-        let g = views.open(file, meta)?;
+        let g = views.open(path, file, meta)?;
         if let Some(d) = g.damage() {
             info!("{}: {d}; read up to there", path.display());
         }
@@ -776,7 +776,7 @@ mod tests {
             panic!("read decompressed");
         };
         assert_eq!((all(&g), g.damage()), (text, None));
-        let again = views.open(File::open(&gz).unwrap(), &meta).unwrap();
+        let again = views.open(&gz, File::open(&gz).unwrap(), &meta).unwrap();
         assert!(Arc::ptr_eq(&g, &again), "kept");
         std::fs::remove_dir_all(&d).unwrap();
     }

@@ -130,6 +130,12 @@ impl Server {
         }
     }
 
+    /// How many lines the server has logged that contain `needle`.
+    pub fn log_count(&self, needle: &str) -> usize {
+        let log = self.log.lock().unwrap();
+        log.iter().filter(|l| l.contains(needle)).count()
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }

@@ -4,14 +4,18 @@
 //!
 //! Guarantees: a view is only reused for the same file (device, inode) with the same size and
 //! modification time; a file rewritten since gets a fresh view. The first pass of a new view
-//! runs without the cache's lock held (two first requests at once may both decompress; the
-//! first view kept is the one used).
+//! runs without the cache's lock held, once: a request for a file whose first pass is running
+//! waits for it instead of decompressing the file again.
 
 use std::fs::{File, Metadata};
 use std::io;
 use std::os::unix::fs::MetadataExt;
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+use log::info;
 
 use super::Gzip;
 use crate::source::position::fnv1a;
@@ -52,17 +56,40 @@ impl Identity {
 pub struct Views {
     open: Mutex<Vec<(Identity, Arc<Gzip>, u64)>>,
     clock: AtomicU64,
+    /// The files whose first pass is running, and the signal that one ended.
+    opening: Mutex<Vec<Identity>>,
+    opened: Condvar,
 }
 
 impl Views {
-    /// The view of `file` (whose metadata is `meta`): the kept one, or a new one.
-    pub fn open(&self, file: File, meta: &Metadata) -> io::Result<Arc<Gzip>> {
+    /// The view of `file` at `path` (whose metadata is `meta`): the kept one, or a new one
+    /// (its first pass logged).
+    pub fn open(&self, path: &Path, file: File, meta: &Metadata) -> io::Result<Arc<Gzip>> {
         let id = Identity::of(meta);
-        if let Some(view) = self.kept(id) {
-            return Ok(view);
-        }
-        let view = Arc::new(Gzip::open(file, id)?);
-        Ok(self.keep(id, view))
+        let _first = loop {
+            let mut opening = super::lock(&self.opening);
+            if let Some(view) = self.kept(id) {
+                return Ok(view);
+            }
+            if !opening.contains(&id) {
+                opening.push(id);
+                break FirstPass { views: self, id };
+            }
+            // Another request's first pass of this file: wait for it, then take its view (or,
+            // when it failed, make it).
+            while opening.contains(&id) {
+                opening = self.opened.wait(opening).unwrap_or_else(|e| e.into_inner());
+            }
+        };
+        let started = Instant::now();
+        let view = Gzip::open(file, id)?;
+        info!(
+            "{}: first pass, {} bytes of text in {:?}",
+            path.display(),
+            view.len(),
+            started.elapsed()
+        );
+        Ok(self.keep(id, Arc::new(view)))
     }
 
     fn kept(&self, id: Identity) -> Option<Arc<Gzip>> {
@@ -87,5 +114,19 @@ impl Views {
         }
         open.push((id, view.clone(), now));
         view
+    }
+}
+
+/// A first pass running: when it ends (kept, failed or panicked), the requests waiting for it
+/// go on.
+struct FirstPass<'a> {
+    views: &'a Views,
+    id: Identity,
+}
+
+impl Drop for FirstPass<'_> {
+    fn drop(&mut self) {
+        super::lock(&self.views.opening).retain(|i| *i != self.id);
+        self.views.opened.notify_all();
     }
 }
