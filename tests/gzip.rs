@@ -150,8 +150,33 @@ fn damage_gives_the_lines_before_it_and_says_why() {
     assert!(v["damaged"].is_string(), "{v}");
     assert_eq!(texts(&v), want(1, 100), "the start is intact");
     let p = corrupt.display();
-    let (status, _) = srv.get(&format!("/_logview/api/search?path={p}&q=line"));
+    let (status, body) = srv.get(&format!("/_logview/api/search?path={p}&q=line&limit=1"));
     assert_eq!(status, 200);
+    let done: Value = serde_json::from_str(body.lines().last().unwrap()).unwrap();
+    assert_eq!(done["type"], "done");
+    assert_eq!(done["damaged"][0]["path"], p.to_string(), "{done}");
+    assert!(done["damaged"][0]["reason"].is_string(), "{done}");
+    let (status, t) = get_json(
+        &srv,
+        &format!("/_logview/api/timeline?path={}", cut.display()),
+    );
+    assert_eq!(status, 200);
+    assert!(
+        t["damaged"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("truncated"),
+        "{t}"
+    );
+    let (status, intact) = get_json(
+        &srv,
+        &format!(
+            "/_logview/api/timeline?path={}",
+            dir.path("whole.gz").display()
+        ),
+    );
+    assert_eq!(status, 200, "{intact}");
+    assert!(intact.get("damaged").is_none(), "{intact}");
     let (status, _) = srv.get("/_logview/api/status");
     assert_eq!(status, 200, "still up");
 }

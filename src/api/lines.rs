@@ -10,6 +10,7 @@
 //! same text or safe HTML the WebSocket sends.
 
 use std::io;
+use std::path::Path;
 use std::time::{Duration, UNIX_EPOCH};
 
 use serde_json::{Value, json};
@@ -19,7 +20,7 @@ use crate::http::refusal::Refusal;
 use crate::index::Numbering;
 use crate::index::time::{Clock, Jump, Moment, jump};
 use crate::render::{Format, Renderer};
-use crate::source::gzip::Gzip;
+use crate::source::gzip::{Gzip, Text};
 use crate::source::reader::{ReadAt, Window, history_start, line_start, lines_from};
 use crate::source::{family, sandbox};
 use crate::state::Shared;
@@ -93,6 +94,13 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
         answer["older"] = json!(older);
     }
     Ok(answer.to_string())
+}
+
+/// What ended the text of the file at `path` early, as `{path, reason}`, for the answers
+/// that read whole files (search, timeline).
+pub fn damage(path: &Path, text: &Text) -> Option<Value> {
+    let d = text.gzip()?.damage()?;
+    Some(json!({ "path": path, "reason": d.to_string() }))
 }
 
 /// Says that the answer's text is decompressed, and what damage ended it early.

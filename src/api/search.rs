@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
+use crate::api::lines;
 use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
 use crate::index::Numbering;
@@ -256,12 +257,13 @@ impl Scan<'_> {
             }
             self.progress(true)?;
         };
-        let mut next = None;
+        let (mut next, mut damaged) = (None, Vec::new());
         for (i, path) in files.iter().enumerate() {
             // A member that went away meanwhile is passed over.
             let Ok((file, meta)) = shared.open_text(path) else {
                 continue;
             };
+            damaged.extend(lines::damage(path, &file));
             let end = end.filter(|_| i == 0).unwrap_or(file.size(&meta));
             let numbering = shared.indexes.of_text(&file, &meta);
             let source = Source {
@@ -282,13 +284,17 @@ impl Scan<'_> {
             }
         }
         drop(place);
-        self.out.push(&json!({
+        let mut done = json!({
             "type": "done",
             "matches": if self.p.count_only { self.matched } else { self.sent as u64 },
             "scanned": self.scanned,
             "elapsed_ms": self.started.elapsed().as_millis() as u64,
             "next": next,
-        }));
+        });
+        if !damaged.is_empty() {
+            done["damaged"] = json!(damaged);
+        }
+        self.out.push(&done);
         self.out.flush()
     }
 

@@ -9,8 +9,9 @@
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use serde_json::json;
+use serde_json::{Value, json};
 
+use crate::api::lines;
 use crate::api::search::{filter, flag};
 use crate::http::Request;
 use crate::http::refusal::Refusal;
@@ -81,14 +82,18 @@ pub fn timeline(shared: &Shared, req: &Request) -> Result<String, Refusal> {
             b
         })
         .collect();
-    Ok(json!({
+    let damaged: Vec<Value> = files.iter().filter_map(|f| f.damaged.clone()).collect();
+    let mut answer = json!({
         "size": files.iter().map(|f| f.size).sum::<u64>(),
         "lines": files.iter().map(|f| lock(&f.hist).lines()).sum::<u64>(),
         "width": width * 1000,
         "buckets": items,
         "matches": q.is_some().then(|| found.iter().sum::<u64>()),
-    })
-    .to_string())
+    });
+    if !damaged.is_empty() {
+        answer["damaged"] = json!(damaged);
+    }
+    Ok(answer.to_string())
 }
 
 /// A file whose lines are counted by time.
@@ -97,6 +102,8 @@ struct Counted {
     size: u64,
     mtime: SystemTime,
     hist: Timeline,
+    /// What ended a compressed file's text early (`{path, reason}`).
+    damaged: Option<Value>,
 }
 
 impl Counted {
@@ -131,6 +138,7 @@ fn counted(shared: &Shared, path: &Path) -> Result<Counted, Refusal> {
         h.extend(&file, size, &clock).map_err(unreadable)?;
     }
     Ok(Counted {
+        damaged: lines::damage(path, &file),
         file,
         size,
         mtime,
