@@ -13,6 +13,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use log::info;
 use serde_json::{Value, json};
 
 use crate::api::lines;
@@ -149,8 +150,21 @@ pub fn serve(
         gone,
     };
     // Errors here mean the client left or a file could not be read mid-scan: the answer is
-    // already under way, so it just ends (the log has the request).
-    let _ = scan.run(shared, &files[first..], end);
+    // already under way, so it just ends, and the log says why.
+    if let Err(e) = scan.run(shared, &files[first..], end) {
+        let why = match e.kind() {
+            io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::ConnectionReset => "the client left".to_string(),
+            _ => e.to_string(),
+        };
+        info!(
+            "search of {} stopped after {} of {} bytes: {why}",
+            files[0].display(),
+            scan.scanned,
+            scan.total
+        );
+    }
     Ok(())
 }
 
