@@ -251,7 +251,8 @@ fn a_client_that_leaves_stops_the_scan() {
     // The scan runs: a progress object says how far it got.
     let mut reader = std::io::BufReader::new(s.try_clone().unwrap());
     let mut line = String::new();
-    while !(line.contains("\"type\":\"progress\"") && !line.contains("\"scanned\":0,")) {
+    let progressed = |l: &str| l.contains("\"type\":\"progress\"") && !l.contains("\"scanned\":0,");
+    while !progressed(&line) {
         line.clear();
         assert!(reader.read_line(&mut line).unwrap() > 0, "the answer ended");
     }
