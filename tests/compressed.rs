@@ -195,3 +195,57 @@ fn requests_at_once_for_a_new_gz_file_decompress_it_once() {
     srv.wait_log("big.log.1.gz: first pass", Duration::from_secs(5));
     assert_eq!(srv.log_count(": first pass"), 1, "one pass, shared");
 }
+
+#[test]
+fn first_passes_of_many_gz_files_run_one_per_core_at_most() {
+    let dir = TempDir::new("compressed-passes");
+    let text: String = (1..=200_000)
+        .map(|i| {
+            format!(
+                "2026-11-25T10:00:00Z request {i} served in {} ms\n",
+                i % 977
+            )
+        })
+        .collect();
+    let cores = std::thread::available_parallelism().unwrap().get();
+    let files: Vec<PathBuf> = (0..cores + 3)
+        .map(|i| gz(&dir, &format!("app{i}.log.1.gz"), &text))
+        .collect();
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    std::thread::scope(|s| {
+        let asks: Vec<_> = files
+            .iter()
+            .map(|f| {
+                let target = format!("/_logview/api/lines?path={}&from=0", encode_path(f));
+                let srv = &srv;
+                s.spawn(move || srv.get(&target).0)
+            })
+            .collect();
+        for ask in asks {
+            assert_eq!(ask.join().unwrap(), 200, "each is answered in its turn");
+        }
+    });
+    srv.wait_log(
+        &format!("app{}.log.1.gz: first pass,", cores + 2),
+        Duration::from_secs(5),
+    );
+    let mut running = Vec::new();
+    for i in 0..cores + 3 {
+        let started = srv.wait_log(
+            &format!("app{i}.log.1.gz: first pass starts"),
+            Duration::ZERO,
+        );
+        let n = started
+            .rsplit_once('(')
+            .unwrap()
+            .1
+            .split(' ')
+            .next()
+            .unwrap();
+        running.push(n.parse::<usize>().unwrap());
+    }
+    assert!(
+        running.iter().all(|&n| n <= cores),
+        "{running:?} with {cores} cores"
+    );
+}

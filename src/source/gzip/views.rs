@@ -5,7 +5,8 @@
 //! Guarantees: a view is only reused for the same file (device, inode) with the same size and
 //! modification time; a file rewritten since gets a fresh view. The first pass of a new view
 //! runs without the cache's lock held, once: a request for a file whose first pass is running
-//! waits for it instead of decompressing the file again.
+//! waits for it instead of decompressing the file again. At most one first pass per core runs
+//! at once (each takes a core for about a second per GiB of text); more wait their turn.
 
 use std::fs::{File, Metadata};
 use std::io;
@@ -15,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
-use log::info;
+use log::{debug, info};
 
 use super::Gzip;
 use crate::source::position::fnv1a;
@@ -52,13 +53,26 @@ impl Identity {
 }
 
 /// The views kept, with when each was last asked for.
-#[derive(Default)]
 pub struct Views {
     open: Mutex<Vec<(Identity, Arc<Gzip>, u64)>>,
     clock: AtomicU64,
     /// The files whose first pass is running, and the signal that one ended.
     opening: Mutex<Vec<Identity>>,
     opened: Condvar,
+    /// First passes that may run at once.
+    passes: usize,
+}
+
+impl Default for Views {
+    fn default() -> Views {
+        Views {
+            open: Mutex::default(),
+            clock: AtomicU64::default(),
+            opening: Mutex::default(),
+            opened: Condvar::new(),
+            passes: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
 }
 
 impl Views {
@@ -71,15 +85,18 @@ impl Views {
             if let Some(view) = self.kept(id) {
                 return Ok(view);
             }
-            if !opening.contains(&id) {
+            if !opening.contains(&id) && opening.len() < self.passes {
                 opening.push(id);
+                debug!(
+                    "{}: first pass starts ({} running)",
+                    path.display(),
+                    opening.len()
+                );
                 break FirstPass { views: self, id };
             }
-            // Another request's first pass of this file: wait for it, then take its view (or,
-            // when it failed, make it).
-            while opening.contains(&id) {
-                opening = self.opened.wait(opening).unwrap_or_else(|e| e.into_inner());
-            }
+            // This file's first pass runs for another request (its view is taken once it
+            // ends, or made again if it failed), or one runs per core: wait for one to end.
+            drop(self.opened.wait(opening).unwrap_or_else(|e| e.into_inner()));
         };
         let started = Instant::now();
         let view = Gzip::open(file, id)?;
