@@ -154,33 +154,26 @@ impl Renderer {
     ) -> Result<(), E> {
         let mut scan = Scan::Ground;
         let mut open = Style::default();
-        for chunk in line.utf8_chunks() {
-            let mut s = chunk.valid();
+        for (mut s, invalid) in runs(line) {
             while let Some(c) = s.chars().next() {
-                // Printable text goes out in bulk, at most as much as keeps the piece bound
-                // even if every byte became a 6-byte entity (and only that much is scanned).
-                let plain = match scan {
-                    Scan::Ground => {
-                        let room = (pieces.limit.saturating_sub(out.len()) / 6).max(1);
-                        let mut cap = room.min(s.len());
-                        while !s.is_char_boundary(cap) {
-                            cap += 1;
-                        }
-                        plain_len(&s[..cap])
+                if matches!(scan, Scan::Ground) && starts_plain(s.as_bytes()) {
+                    // Printable text goes out in bulk, at most as much as keeps the piece
+                    // bound even if every byte became a 6-byte entity (and only that much is
+                    // scanned).
+                    let room = (pieces.limit.saturating_sub(out.len()) / 6).max(1);
+                    let mut cap = room.min(s.len());
+                    while !s.is_char_boundary(cap) {
+                        cap += 1;
                     }
-                    _ => 0,
-                };
-                if plain > 0 {
                     self.restyle(&mut open, out);
-                    escape_into(&s[..plain], out);
-                    s = &s[plain..];
+                    s = &s[escape_plain(&s[..cap], out)..];
                 } else {
                     scan = self.step(scan, c, &mut open, out);
                     s = &s[c.len_utf8()..];
                 }
                 pieces.check(out)?;
             }
-            if !chunk.invalid().is_empty() {
+            if invalid {
                 scan = self.step(scan, char::REPLACEMENT_CHARACTER, &mut open, out);
                 pieces.check(out)?;
             }
@@ -285,8 +278,7 @@ impl<E> Pieces<'_, E> {
 
 /// The text format: the line as UTF-8, invalid sequences replaced by U+FFFD.
 fn text<E>(line: &[u8], out: &mut String, pieces: &mut Pieces<'_, E>) -> Result<(), E> {
-    for chunk in line.utf8_chunks() {
-        let mut s = chunk.valid();
+    for (mut s, invalid) in runs(line) {
         while !s.is_empty() {
             let mut n = s.len().min(pieces.limit.saturating_sub(out.len()).max(1));
             while !s.is_char_boundary(n) {
@@ -296,7 +288,7 @@ fn text<E>(line: &[u8], out: &mut String, pieces: &mut Pieces<'_, E>) -> Result<
             s = &s[n..];
             pieces.check(out)?;
         }
-        if !chunk.invalid().is_empty() {
+        if invalid {
             out.push(char::REPLACEMENT_CHARACTER);
             pieces.check(out)?;
         }
@@ -309,19 +301,78 @@ fn is_special(c: char) -> bool {
     (c.is_control() && c != '\t') || c == '\u{7f}'
 }
 
-/// Bytes at the start of `s` that are printable text (no ESC, C0/C1 control or DEL); the
-/// length always ends on a character boundary.
-fn plain_len(s: &str) -> usize {
+/// The valid UTF-8 runs of `line`, each with whether an invalid sequence follows it. A valid
+/// line (nearly every line) is one run, checked by `from_utf8`'s word-at-a-time ASCII path
+/// rather than `Utf8Chunks`' byte-by-byte decoding.
+fn runs(line: &[u8]) -> impl Iterator<Item = (&str, bool)> {
+    let whole = std::str::from_utf8(line).ok();
+    let pieces = whole.is_none().then(|| line.utf8_chunks());
+    let pieces = pieces.into_iter().flatten();
+    let pieces = pieces.map(|c| (c.valid(), !c.invalid().is_empty()));
+    whole.map(|s| (s, false)).into_iter().chain(pieces)
+}
+
+/// What a byte is to HTML text: printable as it is, an entity (its index in [`ENTITIES`],
+/// plus one), a control that ends printable text ([`STOP`]), or `0xC2`, which starts a C1
+/// control when `0x80..=0x9F` follows ([`C2`]).
+const PLAIN: u8 = 0;
+const STOP: u8 = 6;
+const C2: u8 = 7;
+const ENTITIES: [&str; 5] = ["&amp;", "&lt;", "&gt;", "&quot;", "&#39;"];
+const CLASS: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = STOP;
+        b += 1;
+    }
+    t[b'\t' as usize] = PLAIN;
+    t[0x7f] = STOP;
+    t[0xc2] = C2;
+    t[b'&' as usize] = 1;
+    t[b'<' as usize] = 2;
+    t[b'>' as usize] = 3;
+    t[b'"' as usize] = 4;
+    t[b'\'' as usize] = 5;
+    t
+};
+
+/// True when `b[i]` ends printable text: an ESC, C0/C1 control or DEL.
+fn stops(b: &[u8], i: usize) -> bool {
+    match CLASS[b[i] as usize] {
+        STOP => true,
+        // C1 controls, U+0080 to U+009F, are 0xC2 0x80..=0x9F in UTF-8.
+        C2 => b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
+        _ => false,
+    }
+}
+
+/// True when `b` (not empty) starts with printable text.
+fn starts_plain(b: &[u8]) -> bool {
+    !stops(b, 0)
+}
+
+/// Appends the printable text at the start of `s` to `out`, HTML-escaped, in one pass;
+/// returns its length (which ends on a character boundary: it stops only before an ASCII
+/// control or a C1 control's lead byte, or at the end of `s`).
+fn escape_plain(s: &str, out: &mut String) -> usize {
     let b = s.as_bytes();
-    (0..b.len())
-        .find(|&i| match b[i] {
-            b'\t' => false,
-            0x00..=0x1f | 0x7f => true,
-            // C1 controls, U+0080 to U+009F, are 0xC2 0x80..=0x9F in UTF-8.
-            0xc2 => b.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)),
-            _ => false,
-        })
-        .unwrap_or(b.len())
+    let (mut last, mut i) = (0, 0);
+    while i < b.len() {
+        match CLASS[b[i] as usize] {
+            PLAIN => {}
+            STOP | C2 if stops(b, i) => break,
+            STOP | C2 => {}
+            e => {
+                out.push_str(&s[last..i]);
+                out.push_str(ENTITIES[e as usize - 1]);
+                last = i + 1;
+            }
+        }
+        i += 1;
+    }
+    out.push_str(&s[last..i]);
+    i
 }
 
 /// Appends `s` HTML-escaped, copying the runs between special characters at once.
