@@ -17,11 +17,11 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use log::info;
 use serde_json::{Value, json};
-use tungstenite::protocol::frame::Frame;
-use tungstenite::protocol::frame::coding::{CloseCode, Data, OpCode};
+use tungstenite::protocol::frame::coding::{CloseCode, Data};
 use tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
 use tungstenite::{Error as WsError, Message, WebSocket};
 
+use super::frames::Buffers;
 use super::merge;
 use super::open::{Member, Opening, Params, Upgrade};
 use super::protocol::Event;
@@ -127,11 +127,6 @@ fn write_ending(e: WsError) -> Ending {
     }
 }
 
-/// An empty frame with room for a whole frame.
-fn frame_buffer() -> String {
-    String::with_capacity(FRAME_TARGET + crate::render::MAX_STEP)
-}
-
 fn ws_config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(4096)
@@ -170,6 +165,7 @@ pub fn run(
         files: files.collect(),
         batch: Batch {
             frame: String::new(),
+            buffers: Buffers::new(FRAME_TARGET + crate::render::MAX_STEP),
             fragmented: false,
             lines: 0,
         },
@@ -281,6 +277,8 @@ impl Followed {
 /// Lines rendered since the last frame went out.
 struct Batch {
     frame: String,
+    /// The spare buffers frames are rendered into.
+    buffers: Buffers,
     /// True once the current message has been started as a fragmented one: its first frames
     /// are sent, the rest follows as continuation frames.
     fragmented: bool,
@@ -298,23 +296,21 @@ impl Batch {
         ws: &mut WebSocket<TcpStream>,
     ) -> Result<(), Ending> {
         self.lines += 1;
-        let fragmented = &mut self.fragmented;
+        let (fragmented, buffers) = (&mut self.fragmented, &self.buffers);
         let mut spill = |piece: &mut String| {
             let opcode = if std::mem::replace(fragmented, true) {
                 Data::Continue
             } else {
                 Data::Text
             };
-            let piece = std::mem::replace(piece, frame_buffer());
-            let frame = Frame::message(piece, OpCode::Data(opcode), false);
-            send_on(ws, Message::Frame(frame))
+            let piece = std::mem::replace(piece, buffers.take());
+            send_on(ws, buffers.frame(piece, opcode, false))
         };
         let (renderer, tag) = file;
         if self.frame.capacity() == 0 {
             // A frame's full size at once: grown by doubling, each frame would be reallocated
-            // several times (and musl's allocator returns every freed block to the kernel).
-            // An idle client holds none.
-            self.frame = frame_buffer();
+            // several times. An idle client holds none.
+            self.frame = self.buffers.take();
         }
         self.frame.push_str(tag);
         renderer.line_in_pieces(line, &mut self.frame, FRAME_TARGET, &mut spill)
@@ -509,6 +505,7 @@ impl Session {
                     timeout = timeout.min(DIR_SCAN);
                 }
                 let seen: Vec<u64> = self.files.iter().map(|f| f.seen).collect();
+                self.batch.buffers.release();
                 watch::wait_any(subs, &seen, timeout);
             }
         }
@@ -635,11 +632,11 @@ impl Session {
     fn send_frame(&mut self) -> Result<(), Ending> {
         let text = std::mem::take(&mut self.batch.frame);
         let msg = if std::mem::take(&mut self.batch.fragmented) {
-            Message::Frame(Frame::message(text, OpCode::Data(Data::Continue), true))
+            self.batch.buffers.frame(text, Data::Continue, true)
         } else if text.is_empty() {
             return Ok(());
         } else {
-            Message::text(text)
+            self.batch.buffers.frame(text, Data::Text, true)
         };
         self.send(msg)?;
         self.event(Event::Pos, None)
