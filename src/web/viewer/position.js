@@ -3,7 +3,7 @@
 // While the rows in view lack their offset or number (stream rows, an index still being
 // built), it asks the lines API for them about once a second.
 
-import { el, showError, formatCount } from "../dom.js";
+import { el, showError, formatCount, baseName } from "../dom.js";
 import { fetchLines } from "../api.js";
 import { view } from "./state.js";
 import { enrich } from "./scrollback.js";
@@ -38,12 +38,15 @@ export function updatePosition() {
   if (!raf) raf = requestAnimationFrame(render);
 }
 
-/** The row in the middle of the view and the nearest known offset at or before it. */
+/**
+ * The row in the middle of the view and the nearest known offset in the file at or before it
+ * (none in an older member's rows).
+ */
 function rowInView() {
   const i = actions.rowIndexAt(0.5);
   if (i < 0) return { i, row: null, offset: null };
   let offset = null;
-  for (let j = i; j >= 0 && offset === null; j--) offset = view.rows[j].offset ?? null;
+  for (let j = i; j >= 0 && offset === null && !view.rows[j].member; j--) offset = view.rows[j].offset ?? null;
   return { i, row: view.rows[i], offset };
 }
 
@@ -53,8 +56,10 @@ function render() {
   const { i, row, offset } = rowInView();
   const size = Math.max(view.size, view.liveOffset ?? 0);
   const parts = [];
+  if (row?.member) parts.push(baseName(row.member));
   if (row?.line) {
-    const total = Math.max(view.total ?? 0, view.attached && view.liveNumber ? view.liveNumber - 1 : 0);
+    // An older member's line number is its own: the file's total is not its.
+    const total = row.member ? 0 : Math.max(view.total ?? 0, view.attached && view.liveNumber ? view.liveNumber - 1 : 0);
     if (row.number !== null) parts.push(`line ${formatCount(row.number)}${total ? ` of ${formatCount(total)}` : ""}`);
     else parts.push("numbering…");
     if (row.time !== null) parts.push(formatStamp(row.time));
@@ -63,7 +68,8 @@ function render() {
   if (frac !== null) parts.push(`${(frac * 100).toFixed(1)}%`);
   if (!dragging) {
     el.posText.textContent = parts.join(" · ");
-    el.posThumb.style.left = `${((frac ?? 1) * 100).toFixed(3)}%`;
+    // Unknown: the end, or the start above the file's line 1 (an older member's rows).
+    el.posThumb.style.left = `${((frac ?? (row?.member ? 0 : 1)) * 100).toFixed(3)}%`;
   }
   actions.where?.(timeNear(i));
   el.posText.dataset.line = row?.number ?? "";
@@ -145,7 +151,7 @@ async function referenceTime() {
     for (const j of [i - d, i + d]) if (view.rows[j]?.time != null) return view.rows[j].time;
     if (i - d < 0 && i + d >= view.rows.length) break;
   }
-  const at = view.rows.find((r) => r.offset !== null)?.offset;
+  const at = view.rows.find((r) => r.offset !== null && !r.member)?.offset;
   const a = await fetchLines(view.path, at != null ? { from: at } : { before: Math.max(view.size, view.liveOffset ?? 0) }, 100);
   return a.lines.find((l) => typeof l.time === "number")?.time ?? null;
 }

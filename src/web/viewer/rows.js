@@ -4,7 +4,7 @@
 // blocks of CHUNK_ROWS so that a change lays out a few blocks, not them all. The first child
 // of #log is the edge: where the loaded part of the file begins.
 
-import { el, formatClock } from "../dom.js";
+import { el, formatClock, baseName } from "../dom.js";
 import { view } from "./state.js";
 
 /** Rows per block in #log. */
@@ -18,13 +18,13 @@ edge.className = "edge";
 
 /**
  * A DOM row for `{kind: "line", html, t, offset?, number?, time?}` or
- * `{kind: "marker", type, text, t}`.
+ * `{kind: "marker", type, text, t?}` (without `t`: no clock before the text).
  */
 export function makeRow(item) {
   const node = document.createElement("div");
   if (item.kind === "marker") {
     node.className = "marker " + item.type;
-    node.textContent = `${formatClock(item.t)}  ${item.text}`;
+    node.textContent = item.t == null ? item.text : `${formatClock(item.t)}  ${item.text}`;
     return { node, line: false, type: item.type };
   }
   node.className = "line";
@@ -40,6 +40,12 @@ export function makeRow(item) {
 export function setOffset(row, offset) {
   row.offset = offset;
   if (offset !== null) row.node.dataset.offset = offset;
+}
+
+/** Marks a row as a line of the older member `path` (its offset and number are that file's). */
+export function setMember(row, path) {
+  row.member = path;
+  row.node.dataset.member = baseName(path);
 }
 
 export function setNumber(row, number) {
@@ -160,11 +166,15 @@ export function emptyLog() {
   view.filterPos = 0;
 }
 
-/** Removes the `n` first rows; returns how many lines were among them. */
+/**
+ * Removes the `n` first rows (and a boundary between files they leave at the top, so that the
+ * first row is a line to load older ones before); returns how many lines were among them.
+ */
 export function dropFirst(n, keepView = false) {
   const rows = view.rows;
   n = Math.min(Math.max(n, 0), rows.length);
   if (n === 0) return 0;
+  while (n < rows.length && rows[n].type === "boundary") n++;
   let lines = 0;
   for (let i = 0; i < n; i++) if (rows[i].line) lines++;
   view.filterPos = Math.max(0, view.filterPos - n);

@@ -3,16 +3,20 @@
 // end, opening the window anywhere (first line, a line number, a time, a byte offset), going
 // back to the live end, and keeping the rows bounded by dropping those far from the view.
 // Rows from the stream learn their offsets, numbers and times from the lines API here too.
+// Above line 1 of a rotated file the window goes on into its older members, newest first, with
+// a boundary marker between two members (family.js); their rows are loaded, dropped and loaded
+// again like the file's own, each asked from its own member.
 // A merged view has no window (the lines API takes one file): its rows are the stream's only.
 
-import { fetchLines, HttpError } from "../api.js";
-import { el, showError } from "../dom.js";
+import { HttpError } from "../api.js";
+import { el, showError, baseName } from "../dom.js";
 import { view } from "./state.js";
 import {
   makeRow, appendRows, prependRows, dropFirst, dropFrom, emptyLog, setEdge, numberAround,
-  setOffset, setNumber, setTime, centerRow, setTarget,
+  setOffset, setNumber, setTime, setMember, centerRow, setTarget,
 } from "./rows.js";
 import { filterRow, updateFilterCount } from "./filter.js";
+import { ask, fileOf, knownOlder, olderOf, lookUpOlder, newerOf, describe, boundaryRow } from "./family.js";
 
 /** Changes when the window is replaced: answers for an older window are ignored. */
 let gen = 0;
@@ -47,12 +51,13 @@ function learn(answer) {
   view.indexed = !!answer.indexed;
 }
 
-/** Rows for the answer's lines that `keep` accepts. */
-function rowsOf(answer, keep) {
+/** Rows for the answer's lines that `keep` accepts; `member`: the older member they are of. */
+function rowsOf(answer, keep, member = null) {
   const rows = [];
   for (const l of answer.lines) {
     if (!keep(l)) continue;
     const row = makeRow({ kind: "line", html: l.text, offset: l.offset, number: l.number ?? null, time: l.time ?? null });
+    if (member) setMember(row, member);
     if (view.matcher) filterRow(row);
     rows.push(row);
   }
@@ -89,13 +94,19 @@ function succeeded() {
   ownError = false;
 }
 
-/** The edge above the first row: line 1, or more to load. */
+/**
+ * The edge above the first row: more to load (of its file, or an older member), or line 1 of
+ * the oldest file. Whether line 1 has an older member is asked when not known yet.
+ */
 export function updateEdge() {
   if (view.merged) return setEdge("");
   const first = view.rows[0];
   if (!first || !first.line) return setEdge("");
-  if (first.offset === 0) return setEdge("start of file", "start");
-  setEdge(busy ? "loading older lines…" : "older lines: scroll up to load", "more");
+  const older = first.offset === 0 ? knownOlder(fileOf(first)) : undefined;
+  if (first.offset === 0 && older === undefined) lookUpOlder(fileOf(first), updateEdge);
+  if (first.offset !== 0) setEdge(busy ? "loading older lines…" : "older lines: scroll up to load", "more");
+  else if (older) setEdge(busy ? `loading ${baseName(older)}…` : `older file ${baseName(older)}: scroll up to load`, "more");
+  else setEdge(first.member ? `start of ${baseName(first.member)}, the oldest file` : "start of file", "start");
 }
 
 /**
@@ -109,9 +120,9 @@ export async function enrich(i) {
   const g = gen;
   if (p >= 0 && rows[p].line) {
     const from = rows[p];
-    const a = await fetchLines(view.path, { from: from.offset }, Math.min(10000, i - p + 64));
+    const a = await ask(fileOf(from), { from: from.offset }, Math.min(10000, i - p + 64));
     if (g !== gen) return false;
-    learn(a);
+    if (!from.member) learn(a);
     let j = view.rows.indexOf(from);
     if (j < 0 || a.lines[0]?.offset !== from.offset) return false;
     for (const l of a.lines) {
@@ -127,9 +138,9 @@ export async function enrich(i) {
   while (k < rows.length && rows[k].line && rows[k].offset === null) k++;
   if (k >= rows.length || !rows[k].line) return false;
   const to = rows[k];
-  const a = await fetchLines(view.path, { before: to.offset }, Math.min(10000, k - p - 1));
+  const a = await ask(fileOf(to), { before: to.offset }, Math.min(10000, k - p - 1));
   if (g !== gen) return false;
-  learn(a);
+  if (!to.member) learn(a);
   let j = view.rows.indexOf(to) - 1;
   for (let n = a.lines.length - 1; n >= 0 && j >= 0; n--, j--) {
     const row = view.rows[j];
@@ -146,7 +157,10 @@ function fill(row, l) {
   if (row.time === null && typeof l.time === "number") setTime(row, l.time);
 }
 
-/** Loads the lines before the first row (more of them when the reader is at the very top). */
+/**
+ * Loads the lines before the first row (more of them when the reader is at the very top): of
+ * its file, or at its file's line 1 the last ones of the next older member.
+ */
 export async function loadBefore() {
   if (busy || view.merged || !view.rows.length || !view.rows[0].line) return;
   const g = gen;
@@ -156,17 +170,17 @@ export async function loadBefore() {
     if (view.rows[0].offset === null && !(await enrich(0))) return;
     if (g !== gen) return;
     const first = view.rows[0];
-    if (first.offset === 0) return;
+    if (first.offset === 0 && knownOlder(fileOf(first)) === null) return;
     updateEdge();
     const n = el.log.scrollTop < el.log.clientHeight ? pageSize() : Math.ceil(pageSize() / 2);
-    const a = await fetchLines(view.path, { before: first.offset }, n);
-    if (g !== gen || view.rows[0] !== first) return;
-    learn(a);
-    const rows = rowsOf(a, (l) => l.offset < first.offset);
+    const stale = () => g !== gen || view.rows[0] !== first;
+    const rows = first.offset === 0 ? await olderRows(first, n, stale) : await rowsBefore(first, n, stale);
+    if (rows === null) return;
     prependRows(rows);
     added = rows.length;
     view.dropped = Math.max(0, view.dropped - added);
-    propagate(rows.length - 1);
+    // The last line added (above a boundary, when one was) and the old first row number their runs.
+    propagate(rows[rows.length - 1].line ? rows.length - 1 : rows.length - 2);
     propagate(rows.length);
     trimBottom();
     succeeded();
@@ -175,6 +189,29 @@ export async function loadBefore() {
   } finally {
     if (g === gen) settle(added);
   }
+}
+
+/** The lines of the first row's file before it; null once `stale()`. */
+async function rowsBefore(first, n, stale) {
+  const a = await ask(fileOf(first), { before: first.offset }, n);
+  if (stale()) return null;
+  if (!first.member) learn(a);
+  return rowsOf(a, (l) => l.offset < first.offset, first.member ?? null);
+}
+
+/**
+ * The last lines of the member older than the first row's file (whose line 1 it is), then the
+ * boundary between them; null when there is none, or once `stale()`.
+ */
+async function olderRows(first, n, stale) {
+  const newer = fileOf(first);
+  const older = await olderOf(newer);
+  if (older === null || stale()) return null;
+  const { size } = await describe(older);
+  // An empty member has no lines: the boundary alone.
+  const a = size > 0 ? await ask(older, { before: size }, n) : { lines: [] };
+  if (stale()) return null;
+  return [...rowsOf(a, () => true, older), boundaryRow(older, newer)];
 }
 
 /** After a load at either end: the edges and counts again, and on when lines came (the reader
@@ -187,23 +224,28 @@ function settle(added) {
   if (added) requestAnimationFrame(onScroll);
 }
 
-/** Loads the lines after the last row while the window stops short of the live end. */
+/**
+ * Loads the lines after the last row while the window stops short of the live end: of the
+ * file, or of the older member the window stops in (then past its end, the next newer one).
+ */
 export async function loadAfter() {
   if (busy || view.merged || view.attached || view.tailNext === null) return;
   const g = gen;
   const from = view.tailNext;
+  const member = view.tailMember;
   busy = true;
   let added = 0;
   try {
-    const a = await fetchLines(view.path, { from }, pageSize());
-    if (g !== gen || view.tailNext !== from) return;
-    learn(a);
-    const rows = rowsOf(a, beforeLive(a));
+    const a = await ask(member ?? view.path, { from }, pageSize());
+    if (g !== gen || view.tailNext !== from || view.tailMember !== member) return;
+    if (!member) learn(a);
+    const rows = rowsOf(a, member ? () => true : beforeLive(a), member);
     appendRows(rows);
     added = rows.length;
     propagate(view.rows.length - rows.length);
     propagate(view.rows.length - rows.length - 1);
-    afterTail(a, rows);
+    if (member) added += afterMemberTail(a, member);
+    else afterTail(a, rows);
     dropFirst(view.rows.length - view.cap, true);
     succeeded();
   } catch (err) {
@@ -232,13 +274,33 @@ function afterTail(a, rows) {
   }
 }
 
-/** Keeps at most `cap` rows by dropping the last ones (the window then stops short of the end). */
+/**
+ * After rows of the older member `member` were added at the end: where the window stops in
+ * it, or once it ended, the boundary and the start of the next newer file. Returns the rows added.
+ */
+function afterMemberTail(a, member) {
+  if (a.next < a.size) {
+    view.tailNext = a.next;
+    return 0;
+  }
+  const newer = newerOf(member);
+  appendRows([boundaryRow(member, newer)]);
+  view.tailMember = newer === view.path ? null : newer;
+  view.tailNext = 0;
+  return 1;
+}
+
+/**
+ * Keeps at most `cap` rows by dropping the last ones (the window then stops short of the end,
+ * in the file or in an older member).
+ */
 function trimBottom() {
   const rows = view.rows;
   let c = view.cap;
   if (rows.length <= c) return;
   while (c < rows.length && !(rows[c].line && rows[c].offset !== null)) c++;
   if (c >= rows.length) return;
+  view.tailMember = rows[c].member ?? null;
   view.tailNext = rows[c].offset;
   dropFrom(c);
   if (view.attached) {
@@ -256,6 +318,13 @@ export function trim() {
   else dropFirst(view.rows.length - view.cap, true);
 }
 
+/** Empties the window for an answer that holds every line before the stream's position. */
+function emptyWindow() {
+  emptyLog();
+  view.queue = [];
+  view.tailMember = null;
+}
+
 /**
  * Replaces the window with the lines at `anchor` (`{from}`, `{line}`, `{time}`); `target`:
  * the line number to mark and put in the middle ("first": the first line of the answer),
@@ -266,12 +335,10 @@ export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target
   const g = ++gen;
   busy = true;
   try {
-    const a = await fetchLines(view.path, anchor, lines);
+    const a = await ask(view.path, anchor, lines);
     if (g !== gen) return false;
     learn(a);
-    emptyLog();
-    // The answer holds every line before the stream's position, queued ones too.
-    view.queue = [];
+    emptyWindow();
     const rows = rowsOf(a, beforeLive(a));
     appendRows(rows);
     if (rows.length && rows[0].number === null && anchor.line) setNumber(rows[0], anchor.line);
@@ -281,7 +348,7 @@ export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target
     let i = target === null ? -1 : target === "first" ? 0 : view.rows.findIndex((r) => r.number === target);
     if (i === 0 && rows.length && rows[0].offset > 0) {
       // Some lines before the one asked for, so that it can sit in the middle.
-      const b = await fetchLines(view.path, { before: rows[0].offset }, 100);
+      const b = await ask(view.path, { before: rows[0].offset }, 100);
       if (g !== gen) return false;
       const older = rowsOf(b, (l) => l.offset < rows[0].offset);
       prependRows(older);
@@ -318,12 +385,10 @@ export async function reloadEnd({ keepError = false } = {}) {
   view.holding = [];
   const live = view.liveOffset ?? view.size;
   try {
-    const a = await fetchLines(view.path, { before: live }, pageSize());
+    const a = await ask(view.path, { before: live }, pageSize());
     if (g !== gen) return;
     learn(a);
-    emptyLog();
-    // The answer holds every line before the stream's position, queued ones too.
-    view.queue = [];
+    emptyWindow();
     appendRows(rowsOf(a, (l) => l.offset < live));
     propagate(view.rows.length - 1);
     view.tailNext = null;

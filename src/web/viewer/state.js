@@ -21,7 +21,10 @@ export const view = {
   /** Why a compressed file is damaged, told before its history ends (shown at its end). */
   damaged: null,
   queue: [],
-  /** The rows in the DOM, in file order: {node, line, offset, number, time, html, ...}. */
+  /**
+   * The rows in the DOM, in file order: {node, line, offset, number, time, html, ...}; above the
+   * file's line 1, rows of its older members (`member`: their path; offset, number their own).
+   */
   rows: [],
   cap: DEFAULT_CAP,
   paused: false,
@@ -43,6 +46,8 @@ export const view = {
   holding: null,
   /** Offset after the last row, when the rows stop short of the live end. */
   tailNext: null,
+  /** The older member of the file's rotated family `tailNext` is in (null: the file itself). */
+  tailMember: null,
   /** The file as the lines API last described it. */
   size: 0,
   total: null,

@@ -14,6 +14,7 @@ import { setupPosition, startPosition, stopPosition, updatePosition } from "./po
 import { setupSearch, startSearch, closeSearch } from "./search.js";
 import { setupTimeline, startTimeline, stopTimeline, setTimelineQuery, markTime } from "./timeline.js";
 import { setupMerged, startMerged, stopMerged, learnFiles, tagRow } from "./merged.js";
+import { resetFamily } from "./family.js";
 
 const FILTER_DELAY_MS = 100;
 /** Lines shown around the line an address names. */
@@ -64,10 +65,11 @@ export function openMerged(paths) {
 /** The view emptied for `path` (null: a merged view). */
 function begin(path) {
   resetWindow();
+  resetFamily();
   Object.assign(view, {
     path, merged: path === null, damaged: null, queue: [], paused: false, waiting: 0, follow: true,
     attached: true, dropped: 0, liveOffset: null, liveNumber: null, inHistory: false, tailNext: null,
-    holding: null, size: 0, total: null, indexed: false,
+    tailMember: null, holding: null, size: 0, total: null, indexed: false,
   });
   emptyLog();
   setPaused(false);
@@ -161,6 +163,8 @@ function onEvent(msg) {
     case "rotated":
     case "truncated":
       if (view.merged) break;
+      // The members were renamed (or the file started again): their order is asked anew.
+      resetFamily();
       view.liveNumber = 1;
       view.size = msg.offset ?? 0;
       break;
@@ -309,6 +313,7 @@ function clearView() {
   view.dropped = 0;
   view.attached = true;
   view.tailNext = null;
+  view.tailMember = null;
   updateDropped();
   updateFilterCount();
   jumpToEnd();
@@ -339,7 +344,8 @@ function onLogClick(e) {
   if (e.clientX - node.getBoundingClientRect().left > gutter) return;
   const i = view.rows.findIndex((r) => r.node === node);
   const n = view.rows[i]?.number;
-  if (!n) return;
+  // An older member's line has its own number: no address names it.
+  if (!n || view.rows[i].member) return;
   history.replaceState(history.state, "", `#L${n}`);
   setTarget(i);
 }
