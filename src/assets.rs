@@ -20,6 +20,7 @@ const MODULES: &[(&str, &str)] = &[
     ("viewer/search.js", include_str!("web/viewer/search.js")),
     ("viewer/timeline.js", include_str!("web/viewer/timeline.js")),
     ("viewer/merged.js", include_str!("web/viewer/merged.js")),
+    ("viewer/levels.js", include_str!("web/viewer/levels.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

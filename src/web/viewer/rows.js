@@ -6,6 +6,7 @@
 
 import { el, formatClock } from "../dom.js";
 import { view } from "./state.js";
+import { classify } from "./levels.js";
 
 /** Rows per block in #log. */
 const CHUNK_ROWS = 200;
@@ -18,7 +19,7 @@ edge.className = "edge";
 
 /**
  * A DOM row for `{kind: "line", html, t, offset?, number?, time?}` or
- * `{kind: "marker", type, text, t}`.
+ * `{kind: "marker", type, text, t}`; a line's entry marker gives it `level`, `cont`, `json`.
  */
 export function makeRow(item) {
   const node = document.createElement("div");
@@ -34,7 +35,7 @@ export function makeRow(item) {
   const row = { node, line: true, html: item.html, text: null, hit: true, marked: false, offset: null, number: null, time: item.time ?? null };
   setOffset(row, item.offset ?? null);
   setNumber(row, item.number ?? null);
-  return row;
+  return classify(row);
 }
 
 export function setOffset(row, offset) {
