@@ -21,6 +21,8 @@ const MODULES: &[(&str, &str)] = &[
     ("viewer/timeline.js", include_str!("web/viewer/timeline.js")),
     ("viewer/merged.js", include_str!("web/viewer/merged.js")),
     ("viewer/levels.js", include_str!("web/viewer/levels.js")),
+    ("viewer/entries.js", include_str!("web/viewer/entries.js")),
+    ("viewer/options.js", include_str!("web/viewer/options.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

@@ -12,6 +12,7 @@ import { el, showError, setMode, setWhere, currentMode } from "./dom.js";
 import { rootGroups, showBrowser, setupBrowser } from "./browser.js";
 import { openViewer, openMerged, stopViewer, setupViewer, jumpToEnd, jumpToStart, togglePause, whenOpened } from "./viewer/viewer.js";
 import { cancelSearch, closeSearch, searchShown, stepMatch } from "./viewer/search.js";
+import { OPTION_KEYS } from "./viewer/options.js";
 
 let routeGen = 0;
 
@@ -52,10 +53,14 @@ function navigate(href) {
 /** The address last shown (without its `#L…` part, which the viewer follows by itself). */
 let routed = null;
 
-/** What names the view in the address: its path and query, but not the files a merged view hides. */
+/**
+ * What names the view in the address: its path and query, but not the files a merged view
+ * hides nor the viewer's options (filter, level, …).
+ */
 function routeKey() {
   const q = new URLSearchParams(location.search);
   q.delete("hide");
+  for (const key of OPTION_KEYS) q.delete(key);
   return location.pathname + "?" + q;
 }
 

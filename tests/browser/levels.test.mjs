@@ -109,3 +109,178 @@ scenario("levels colour lines and fill the gutter in light and dark; own ANSI co
   await page.emulateMedia({ colorScheme: "dark" });
   await checkColours(page, "dark");
 });
+
+/** Texts of the lines shown (not hidden by the filter, the level or a fold). */
+function visibleLines(page) {
+  return page.$$eval("#log .line", (els) => els.filter((e) => e.checkVisibility()).map((e) => e.textContent));
+}
+
+function waitVisible(page, what, texts) {
+  return waitFor(
+    page,
+    what,
+    (texts) => {
+      const shown = [...document.querySelectorAll("#log .line")].filter((e) => e.checkVisibility()).map((e) => e.textContent);
+      return JSON.stringify(shown) === JSON.stringify(texts);
+    },
+    texts,
+  );
+}
+
+const WARN_UP = JAVA.filter((l, i) => i >= 2 && i !== 7 && i !== 10).map((l) => l.replace(/\x1b\[\d+m/g, ""));
+
+scenario("the level selector hides lower levels, survives a reload, and narrows search and timeline", async (fx) => {
+  const file = fx.write("app.log", JAVA.join("\n") + "\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  const asked = [];
+  page.on("request", (r) => {
+    if (/\/_logview\/api\/(search|timeline)/.test(r.url())) asked.push(new URL(r.url()));
+  });
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  await waitLineCount(page, JAVA.length);
+
+  await page.selectOption("#level", "warn");
+  // The error's stack trace stays with it; info, debug and trace go.
+  await waitVisible(page, "warn and above", WARN_UP);
+  assert.equal(new URL(page.url()).searchParams.get("level"), "warn");
+  assert.match(await page.textContent("#filter-count"), /^level warn\+: 7 of 11 loaded lines$/);
+  await waitFor(page, "the timeline asked for warn+", () => document.getElementById("timeline").dataset.matches !== "");
+  assert.ok(asked.some((u) => u.pathname.endsWith("/timeline") && u.searchParams.get("level") === "warn"), "timeline with level=warn");
+
+  // A new line below the level arrives hidden; one above shows.
+  const fs = await import("node:fs");
+  fs.appendFileSync(file, `${stamp(8)} INFO quiet\n${stamp(9)} ERROR loud\n`);
+  await waitLineCount(page, JAVA.length + 2);
+  await waitVisible(page, "the loud line only", [...WARN_UP, `${stamp(9)} ERROR loud`]);
+
+  // Enter with an empty filter: every line of that level in the whole file.
+  await page.press("#filter", "Enter");
+  await waitFor(page, "the level search done", () => document.getElementById("search-status").dataset.state === "done");
+  const search = asked.find((u) => u.pathname.endsWith("/search"));
+  assert.equal(search.searchParams.get("level"), "warn");
+  assert.equal(search.searchParams.get("q"), null);
+  const results = await page.$$eval("#search-results li .text", (els) => els.map((e) => e.textContent));
+  assert.ok(results.length >= 4, `results: ${results}`);
+  for (const r of results) assert.match(r, /WARN|ERROR|FATAL|Exception|\tat /, r);
+
+  // A reload keeps the level.
+  await page.reload();
+  await waitLive(page);
+  await waitLineCount(page, JAVA.length + 2);
+  assert.equal(await page.inputValue("#level"), "warn");
+  await waitVisible(page, "warn and above after the reload", [...WARN_UP, `${stamp(9)} ERROR loud`]);
+
+  // "all" shows everything again and leaves the address.
+  await page.selectOption("#level", "");
+  await waitFor(page, "every line", (n) => [...document.querySelectorAll("#log .line")].filter((e) => e.checkVisibility()).length === n, JAVA.length + 2);
+  assert.equal(new URL(page.url()).searchParams.get("level"), null);
+});
+
+scenario("filter, wrap, numbers and time are kept in the address; an invalid regex says why", async (fx) => {
+  const file = fx.write("app.log", JAVA.join("\n") + "\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  await waitLineCount(page, JAVA.length);
+
+  await page.fill("#filter", "/disk|memory/");
+  await waitVisible(page, "the regex's lines", [JAVA[2], JAVA[9]]);
+  await page.check("#wrap");
+  await page.check("#times");
+  await page.uncheck("#numbers");
+  const q = new URL(page.url()).searchParams;
+  assert.deepEqual([q.get("filter"), q.get("wrap"), q.get("time"), q.get("numbers")], ["/disk|memory/", "1", "1", "0"]);
+
+  // An invalid regex: the reason is shown as text, and the last valid filter stays applied.
+  await page.fill("#filter", "/(disk/");
+  await waitFor(page, "the reason", () => !document.getElementById("filter-error").hidden);
+  assert.match(await page.textContent("#filter-error"), /^invalid regex: .*; still filtering by \/disk\|memory\/$/);
+  assert.equal(await page.getAttribute("#filter", "aria-invalid"), "true");
+  assert.deepEqual(await visibleLines(page), [JAVA[2], JAVA[9]]);
+  await page.fill("#filter", "/disk|memory/");
+  await waitFor(page, "the reason gone", () => document.getElementById("filter-error").hidden);
+
+  // A shared link (here: a fresh page on the same address, no storage) shows the same view.
+  const url = page.url();
+  const other = await fx.page();
+  await other.evaluate(() => localStorage.clear()).catch(() => {});
+  await other.goto(url);
+  await waitLive(other);
+  await waitVisible(other, "the regex's lines on the shared link", [JAVA[2], JAVA[9]]);
+  assert.equal(await other.inputValue("#filter"), "/disk|memory/");
+  assert.deepEqual(
+    await other.$eval("#log", (l) => [l.classList.contains("wrap"), l.classList.contains("times"), l.classList.contains("numbers")]),
+    [true, true, false],
+  );
+  assert.deepEqual(await other.$$eval("#wrap, #numbers, #times", (els) => els.map((e) => e.id + ":" + e.checked)), ["wrap:true", "numbers:false", "times:true"]);
+});
+
+scenario("a stack trace is one entry: indented, filtered and levelled whole, folded by its toggle", async (fx) => {
+  const file = fx.write("app.log", JAVA.join("\n") + "\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  await waitLineCount(page, JAVA.length);
+  const TRACE = JAVA.slice(3, 7);
+
+  // The continuation lines are indented under their first line.
+  const lefts = await page.$$eval("#log .line", (els) =>
+    els.slice(3, 7).map((e) => {
+      const range = document.createRange();
+      range.selectNodeContents(e);
+      const text = [...e.childNodes].find((n) => n.nodeType === Node.TEXT_NODE);
+      range.setStart(text, 0);
+      range.setEnd(text, 1);
+      return range.getBoundingClientRect().left;
+    }),
+  );
+  assert.ok(lefts.slice(1).every((x) => x > lefts[0] + 5), `indented: ${lefts}`);
+
+  // A match inside the trace shows the whole entry; a match in another line hides the trace.
+  await page.fill("#filter", "Handler.java");
+  await waitVisible(page, "the whole entry", TRACE);
+  assert.deepEqual(await page.$$eval("#log .line mark", (ms) => ms.map((m) => m.textContent)), ["Handler.java"]);
+  await page.fill("#filter", "request failed");
+  await waitVisible(page, "the entry of the matching first line", TRACE);
+  await page.fill("#filter", "disk");
+  await waitVisible(page, "the warning only", [JAVA[2]]);
+  await page.fill("#filter", "");
+  await waitVisible(page, "every line", JAVA.map((l) => l.replace(/\x1b\[\d+m/g, "")));
+
+  // The toggle folds the trace and unfolds it; the first line's text is unchanged by it.
+  const toggle = page.locator("#log .line", { hasText: "request failed" }).locator("button.fold");
+  assert.equal(await toggle.getAttribute("aria-expanded"), "true");
+  await toggle.click();
+  await waitVisible(page, "the trace folded", JAVA.filter((l, i) => i < 4 || i > 6).map((l) => l.replace(/\x1b\[\d+m/g, "")));
+  assert.equal(await toggle.getAttribute("aria-expanded"), "false");
+  assert.equal(await toggle.getAttribute("data-n"), "3");
+  assert.equal((await lineTexts(page))[3], JAVA[3]);
+  // A continuation line arriving later belongs to the entry just before it (not the folded one).
+  const fs = await import("node:fs");
+  fs.appendFileSync(file, "\tat late.Frame(Late.java:1)\n");
+  await waitLineCount(page, JAVA.length + 1);
+  assert.equal(await page.$eval("#log .line:last-child", (e) => e.checkVisibility()), true, "the late line shows, under INFO done");
+  assert.equal(await page.locator("#log .line", { hasText: "INFO done" }).locator("button.fold").getAttribute("data-n"), "1");
+  await toggle.click();
+  await waitVisible(page, "the trace back", [...JAVA.map((l) => l.replace(/\x1b\[\d+m/g, "")), "\tat late.Frame(Late.java:1)"]);
+});
+
+scenario("an entry cut by the loaded part's start joins its first line when older lines load", async (fx) => {
+  const file = fx.write("app.log", JAVA.slice(0, 7).join("\n") + "\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file) + "?lines=2");
+  await waitLive(page);
+  await waitLineCount(page, 2);
+  await page.locator("#log").hover();
+  await page.mouse.wheel(0, -200);
+  await waitLineCount(page, 7);
+  const toggles = await page.$$eval("#log .line", (els) => els.map((e) => e.querySelectorAll("button.fold").length));
+  assert.deepEqual(toggles, [0, 0, 0, 1, 0, 0, 0], "one toggle, on the error's line");
+  await page.click("#log button.fold");
+  await waitVisible(page, "the whole trace folded", JAVA.slice(0, 4));
+});

@@ -7,6 +7,7 @@
 import { el, formatClock } from "../dom.js";
 import { view } from "./state.js";
 import { classify } from "./levels.js";
+import { linkAppended, linkPrepended, unlink, placeToggle } from "./entries.js";
 
 /** Rows per block in #log. */
 const CHUNK_ROWS = 200;
@@ -16,6 +17,14 @@ let tail = null;
 let tailRows = 0;
 const edge = document.createElement("div");
 edge.className = "edge";
+/** The row of each line's node (for clicks and copies inside #log). */
+const rowByNode = new WeakMap();
+
+/** The line row that `node` (or an element inside it) belongs to, or null. */
+export function rowAt(node) {
+  const line = node instanceof Element ? node.closest("#log .line") : null;
+  return line ? rowByNode.get(line) ?? null : null;
+}
 
 /**
  * A DOM row for `{kind: "line", html, t, offset?, number?, time?}` or
@@ -32,10 +41,21 @@ export function makeRow(item) {
   node.innerHTML = item.html; // server-escaped HTML of exactly one line
   const when = item.time ?? item.t;
   node.dataset.t = when == null ? "" : formatClock(when);
-  const row = { node, line: true, html: item.html, text: null, hit: true, marked: false, offset: null, number: null, time: item.time ?? null };
+  const row = {
+    node, line: true, html: item.html, text: null, hit: true, match: true, marked: false, entry: null,
+    offset: null, number: null, time: item.time ?? null,
+  };
   setOffset(row, item.offset ?? null);
   setNumber(row, item.number ?? null);
+  rowByNode.set(node, row);
   return classify(row);
+}
+
+/** Puts a line row's content back to the server's HTML (without marks), with its controls. */
+export function restoreRow(row) {
+  row.node.innerHTML = row.html; // server-escaped HTML of exactly one line
+  row.marked = false;
+  placeToggle(row);
 }
 
 export function setOffset(row, offset) {
@@ -70,6 +90,7 @@ function newChunk(n) {
 
 /** Adds rows at the end: what fits into the last block, then new blocks, one insertion each. */
 export function appendRows(rows) {
+  linkAppended(rows, view.rows[view.rows.length - 1] ?? null);
   let i = 0;
   if (tail && tailRows < CHUNK_ROWS) {
     const frag = document.createDocumentFragment();
@@ -110,6 +131,7 @@ export function prependRows(rows) {
     i += n;
   }
   edge.after(frag);
+  linkPrepended(rows, view.rows[0]);
   view.rows.unshift(...rows);
   view.filterPos += rows.length;
   restore(keep);
@@ -167,7 +189,11 @@ export function dropFirst(n, keepView = false) {
   n = Math.min(Math.max(n, 0), rows.length);
   if (n === 0) return 0;
   let lines = 0;
-  for (let i = 0; i < n; i++) if (rows[i].line) lines++;
+  for (let i = 0; i < n; i++) {
+    if (!rows[i].line) continue;
+    lines++;
+    unlink(rows[i]);
+  }
   view.filterPos = Math.max(0, view.filterPos - n);
   if (n === rows.length) {
     emptyLog();
@@ -195,7 +221,11 @@ export function dropFrom(i) {
   }
   if (i >= rows.length) return 0;
   let lines = 0;
-  for (let j = i; j < rows.length; j++) if (rows[j].line) lines++;
+  for (let j = i; j < rows.length; j++) {
+    if (!rows[j].line) continue;
+    lines++;
+    unlink(rows[j]);
+  }
   const range = document.createRange();
   range.setStartBefore(rows[i].node);
   range.setEndAfter(rows[rows.length - 1].node);

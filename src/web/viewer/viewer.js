@@ -1,18 +1,21 @@
 // The viewer of one file or of a merged view of several: opening and leaving it, the live
 // stream's lines (appended once per frame while the window reaches the live end, else
 // counted), following the end, pause, the line cap, `#L<number>` addresses, the toolbar's
-// controls, and the wiring of the whole-file search, the timeline strip and the merged legend.
+// controls (the filter, level, wrap, numbers and time kept in the address), and the wiring of the whole-file search, the timeline strip and the merged legend.
 
 import { el, show, store, setMode, setWhere, baseName, formatCount } from "../dom.js";
 import { hrefFor, rawUrl } from "../api.js";
 import { view, DEFAULT_CAP, MIN_CAP, MAX_CAP, END_SLACK } from "./state.js";
-import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt } from "./rows.js";
-import { applyFilter, filterRow, setAfterSlice, stopFilter, updateFilterCount } from "./filter.js";
+import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt, rowAt } from "./rows.js";
+import { toggleFold } from "./entries.js";
+import { applyFilter, filterRow, refilter, setAfterSlice, stopFilter, updateFilterCount } from "./filter.js";
 import { startConn, stopConn, reconnectNow, fileTarget, mergeTarget } from "./conn.js";
 import { setHooks, resetWindow, openAt, reloadEnd, onScroll, loadBefore, trim, updateEdge } from "./scrollback.js";
 import { setupPosition, startPosition, stopPosition, updatePosition } from "./position.js";
-import { setupSearch, startSearch, closeSearch } from "./search.js";
-import { setupTimeline, startTimeline, stopTimeline, setTimelineQuery, markTime } from "./timeline.js";
+import { setupSearch, startSearch, closeSearch, searchShown } from "./search.js";
+import { setupTimeline, startTimeline, stopTimeline, setTimelineQuery, markTime, refresh as refreshTimeline } from "./timeline.js";
+import { urlOption, setUrlOptions } from "./options.js";
+import { parseLevel } from "./levels.js";
 import { setupMerged, startMerged, stopMerged, learnFiles, tagRow } from "./merged.js";
 
 const FILTER_DELAY_MS = 100;
@@ -73,7 +76,27 @@ function begin(path) {
   setPaused(false);
   setFollow(true);
   updateDropped();
+  readUrlOptions();
   applyFilter();
+}
+
+/** The filter and level the address names (a reload, a shared link) go into the toolbar. */
+function readUrlOptions() {
+  const filter = urlOption("filter");
+  if (filter !== null) el.filter.value = filter;
+  const level = urlOption("level");
+  if (level !== null) el.level.value = parseLevel(level) ?? "";
+  view.level = parseLevel(el.level.value);
+  setUrlOptions({ filter: el.filter.value, level: view.level });
+}
+
+/** The level selector: lines below it hide; the search and the timeline narrow to it. */
+function setLevel(value) {
+  view.level = parseLevel(value);
+  setUrlOptions({ level: view.level });
+  refilter();
+  refreshTimeline();
+  if (searchShown()) startSearch(el.filter.value);
 }
 
 /** The stream's parameters from the address (`lines=N`). */
@@ -330,8 +353,13 @@ function setCap(value) {
   updateFilterCount();
 }
 
-/** A click in a line's number gutter puts `#L<number>` into the address and marks the line. */
+/**
+ * A click on an entry's fold toggle folds or unfolds it; one in a line's number gutter puts
+ * `#L<number>` into the address and marks the line.
+ */
 function onLogClick(e) {
+  const fold = e.target instanceof Element ? e.target.closest("button.fold") : null;
+  if (fold) return toggleFold(rowAt(fold));
   if (!el.log.classList.contains("numbers")) return;
   const node = e.target instanceof Element ? e.target.closest(".line") : null;
   if (!node) return;
@@ -364,15 +392,18 @@ function pushUp() {
 export function setupViewer() {
   view.cap = readCap();
   el.cap.value = view.cap;
-  for (const [box, cls, on] of [[el.wrap, "wrap", "0"], [el.numbers, "numbers", "1"], [el.times, "times", "0"]]) {
-    box.checked = store.get(cls, on) === "1";
+  // Each toggle: its class on #log, its key in the address (which wins) and in the storage.
+  for (const [box, cls, key, on] of [[el.wrap, "wrap", "wrap", "0"], [el.numbers, "numbers", "numbers", "1"], [el.times, "times", "time", "0"]]) {
+    box.checked = (urlOption(key) ?? store.get(cls, on)) === "1";
     el.log.classList.toggle(cls, box.checked);
     box.addEventListener("change", () => {
       el.log.classList.toggle(cls, box.checked);
       store.set(cls, box.checked ? "1" : "0");
+      setUrlOptions({ [key]: box.checked ? "1" : "0" });
       if (view.follow) scrollToEnd();
     });
   }
+  el.level.addEventListener("change", () => setLevel(el.level.value));
   setAfterSlice(() => {
     if (view.follow) scrollToEnd();
   });
@@ -398,6 +429,7 @@ export function setupViewer() {
     el.log.classList.remove("context");
     clearTimeout(filterTimer);
     filterTimer = setTimeout(applyFilter, FILTER_DELAY_MS);
+    setUrlOptions({ filter: el.filter.value });
   });
   el.filter.addEventListener("keydown", (e) => {
     if (e.key === "Enter") {
