@@ -23,6 +23,7 @@ const MODULES: &[(&str, &str)] = &[
     ("viewer/levels.js", include_str!("web/viewer/levels.js")),
     ("viewer/entries.js", include_str!("web/viewer/entries.js")),
     ("viewer/options.js", include_str!("web/viewer/options.js")),
+    ("viewer/json.js", include_str!("web/viewer/json.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

@@ -284,3 +284,53 @@ scenario("an entry cut by the loaded part's start joins its first line when olde
   await page.click("#log button.fold");
   await waitVisible(page, "the whole trace folded", JAVA.slice(0, 4));
 });
+
+scenario("a JSON line shows compactly, expands on a click, and copies as the original line", async (fx) => {
+  const json = `{"time":"${stamp(1)}","level":"error","msg":"payment <b>declined</b>","user":"bob","amount":12.5,"tags":["a","b"],"<img src=x onerror=window.__x=1>":"v w"}`;
+  const file = fx.write("app.jsonl", [json, `{"ts":1,"severity":"info","message":"second"}`, "not json"].join("\n") + "\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  await waitLineCount(page, 3);
+  const texts = await lineTexts(page);
+  assert.equal(texts[0], `${stamp(1)} ERROR payment <b>declined</b> user=bob amount=12.5 tags=["a","b"] <img src=x onerror=window.__x=1>="v w"`);
+  assert.equal(texts[1], "1 INFO second");
+  assert.equal(await page.$$eval("#log .line b, #log .line img", (els) => els.length), 0, "log text is never markup");
+  assert.equal(await page.$$eval("#log .line.json", (els) => els.length), 2);
+  assert.ok(await page.$eval("#log .line.json", (e) => e.classList.contains("lvl-error")), "the JSON line's level colours it");
+  const keyColour = await page.$eval("#log .line.json .k", (k) => getComputedStyle(k).color);
+  const muted = await page.$eval("#files-count", (m) => getComputedStyle(m).color);
+  assert.equal(keyColour, muted, "keys are dimmed");
+
+  // A click expands it to the pretty-printed object, and again folds it back.
+  await page.click("#log .line.json .json-msg");
+  await waitFor(page, "the pretty object", () => !!document.querySelector("#log .json-pretty"));
+  assert.equal(await page.textContent("#log .json-pretty"), JSON.stringify(JSON.parse(json), null, 2));
+
+  // The filter reads the line as written.
+  await page.fill("#filter", '"user":"bob"');
+  await waitVisible(page, "the JSON line", [texts[0] + JSON.stringify(JSON.parse(json), null, 2)]);
+  await page.fill("#filter", "");
+  await waitFor(page, "every line again", () => [...document.querySelectorAll("#log .line")].every((e) => e.checkVisibility()));
+
+  // Copying the selected rows gives the original lines.
+  const copied = await page.evaluate(() => {
+    const lines = document.querySelectorAll("#log .line");
+    const range = document.createRange();
+    range.setStart(lines[0], 0);
+    range.setEnd(lines[2].lastChild, 3);
+    getSelection().removeAllRanges();
+    getSelection().addRange(range);
+    const data = new DataTransfer();
+    const event = new ClipboardEvent("copy", { clipboardData: data, bubbles: true, cancelable: true });
+    document.getElementById("log").dispatchEvent(event);
+    return { text: data.getData("text/plain"), prevented: event.defaultPrevented };
+  });
+  assert.equal(copied.prevented, true);
+  assert.equal(copied.text, [json, `{"ts":1,"severity":"info","message":"second"}`, "not json"].join("\n"));
+  await page.evaluate(() => getSelection().removeAllRanges());
+  await page.click("#log .line.json .json-msg");
+  await waitFor(page, "the object hidden", () => !document.querySelector("#log .json-pretty"));
+  assert.equal(await page.evaluate(() => window.__x), undefined);
+});

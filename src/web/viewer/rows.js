@@ -8,6 +8,7 @@ import { el, formatClock } from "../dom.js";
 import { view } from "./state.js";
 import { classify } from "./levels.js";
 import { linkAppended, linkPrepended, unlink, placeToggle } from "./entries.js";
+import { renderJson } from "./json.js";
 
 /** Rows per block in #log. */
 const CHUNK_ROWS = 200;
@@ -48,13 +49,16 @@ export function makeRow(item) {
   setOffset(row, item.offset ?? null);
   setNumber(row, item.number ?? null);
   rowByNode.set(node, row);
-  return classify(row);
+  classify(row);
+  if (row.json) renderJson(row);
+  return row;
 }
 
 /** Puts a line row's content back to the server's HTML (without marks), with its controls. */
 export function restoreRow(row) {
   row.node.innerHTML = row.html; // server-escaped HTML of exactly one line
   row.marked = false;
+  if (row.json) renderJson(row);
   placeToggle(row);
 }
 
@@ -71,6 +75,25 @@ export function setNumber(row, number) {
 export function setTime(row, time) {
   row.time = time;
   row.node.dataset.t = formatClock(time);
+}
+
+/**
+ * The shown lines the page's selection covers, whole (from the line it starts in to the one it
+ * ends in), or [] when it does not start and end in lines.
+ */
+export function selectedRows() {
+  const sel = getSelection();
+  if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return [];
+  const range = sel.getRangeAt(0);
+  const element = (n) => (n instanceof Element ? n : n.parentElement);
+  const first = rowAt(element(range.startContainer));
+  let last = rowAt(element(range.endContainer));
+  if (!first || !last) return [];
+  let i = view.rows.indexOf(first);
+  let j = view.rows.indexOf(last);
+  // A selection ending at the very start of a line (a triple click) does not take that line.
+  if (j > i && range.endOffset === 0 && !range.endContainer.previousSibling) j--;
+  return view.rows.slice(i, j + 1).filter((r) => r.line && r.hit && !r.node.classList.contains("folded"));
 }
 
 /** The edge line above the rows ("start of file", "older lines: …"); empty hides it. */

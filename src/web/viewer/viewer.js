@@ -6,8 +6,9 @@
 import { el, show, store, setMode, setWhere, baseName, formatCount } from "../dom.js";
 import { hrefFor, rawUrl } from "../api.js";
 import { view, DEFAULT_CAP, MIN_CAP, MAX_CAP, END_SLACK } from "./state.js";
-import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt, rowAt } from "./rows.js";
+import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt, rowAt, selectedRows } from "./rows.js";
 import { toggleFold } from "./entries.js";
+import { toggleJson, copyText } from "./json.js";
 import { applyFilter, filterRow, refilter, setAfterSlice, stopFilter, updateFilterCount } from "./filter.js";
 import { startConn, stopConn, reconnectNow, fileTarget, mergeTarget } from "./conn.js";
 import { setHooks, resetWindow, openAt, reloadEnd, onScroll, loadBefore, trim, updateEdge } from "./scrollback.js";
@@ -354,12 +355,16 @@ function setCap(value) {
 }
 
 /**
- * A click on an entry's fold toggle folds or unfolds it; one in a line's number gutter puts
- * `#L<number>` into the address and marks the line.
+ * A click on an entry's fold toggle folds or unfolds it, one on a JSON line's compact form
+ * expands it (unless it ended a selection); one in a line's number gutter puts `#L<number>`
+ * into the address and marks the line.
  */
 function onLogClick(e) {
-  const fold = e.target instanceof Element ? e.target.closest("button.fold") : null;
+  const target = e.target instanceof Element ? e.target : null;
+  const fold = target?.closest("button.fold");
   if (fold) return toggleFold(rowAt(fold));
+  const json = target?.closest(".json-compact");
+  if (json && getSelection().isCollapsed) return toggleJson(rowAt(json));
   if (!el.log.classList.contains("numbers")) return;
   const node = e.target instanceof Element ? e.target.closest(".line") : null;
   if (!node) return;
@@ -378,6 +383,14 @@ function onLogScroll() {
   if (follow !== view.follow) setFollow(follow);
   onScroll();
   updatePosition();
+}
+
+/** A copy of lines that include a JSON line gives the lines as written (the original JSON). */
+function onCopy(e) {
+  const rows = selectedRows();
+  if (!rows.some((r) => r.json && r.obj)) return;
+  e.clipboardData.setData("text/plain", copyText(rows));
+  e.preventDefault();
 }
 
 /** At the top already, a wheel turn or key press upward still loads older lines. */
@@ -445,6 +458,7 @@ export function setupViewer() {
   el.status.addEventListener("click", () => reconnectNow(true));
   el.log.addEventListener("scroll", onLogScroll, { passive: true });
   el.log.addEventListener("click", onLogClick);
+  document.addEventListener("copy", onCopy);
   el.log.addEventListener("wheel", (e) => {
     if (e.deltaY < 0) pushUp();
   }, { passive: true });
