@@ -19,6 +19,7 @@ export const el = {
   searchNote: $("search-note"), searchMore: $("search-more"),
   timeline: $("timeline"), tlChart: $("tl-chart"), tlTip: $("tl-tip"),
   legend: $("legend"), legendCount: $("legend-count"), legendFiles: $("legend-files"),
+  help: $("help"), helpClose: $("help-close"),
 };
 
 export function show(node, visible) {

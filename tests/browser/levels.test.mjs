@@ -334,3 +334,47 @@ scenario("a JSON line shows compactly, expands on a click, and copies as the ori
   await waitFor(page, "the object hidden", () => !document.querySelector("#log .json-pretty"));
   assert.equal(await page.evaluate(() => window.__x), undefined);
 });
+
+scenario("the time column tells a line's own time from its arrival; ? lists the shortcuts; Esc leaves the filter", async (fx) => {
+  const file = fx.write("app.log", JAVA.join("\n") + "\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  // Opened at a line: the rows come from the lines API, with their own times.
+  await page.goto(viewerUrl(server, file) + "?time=1#L2");
+  await waitLive(page);
+  await waitFor(page, "line 2 opened", () => document.querySelector("#log .line.target")?.dataset.n === "2");
+  assert.equal(await page.getAttribute("#log", "role"), "log");
+  const own = await page.$eval("#log .line", (e) => [e.dataset.t, getComputedStyle(e, "::before").content]);
+  const clock = await page.evaluate((ms) => {
+    const d = new Date(ms);
+    const p = (n, w = 2) => String(n).padStart(w, "0");
+    return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+  }, T0);
+  assert.equal(own[0], clock, "the first line's own time");
+  assert.match(own[1], new RegExp(clock.replace(/\./g, "\\.")));
+  // A live line has no time of its own yet: its arrival, marked `~`.
+  await page.locator("#log").focus();
+  await page.keyboard.press("End");
+  await waitFor(page, "following", () => document.getElementById("jump").hidden);
+  const fs = await import("node:fs");
+  fs.appendFileSync(file, "no stamp here\n");
+  await waitLineCount(page, JAVA.length + 1);
+  assert.match(await page.$eval("#log .line:last-child", (e) => e.dataset.t), /^~\d\d:\d\d:\d\d\.\d{3}$/);
+
+  // ? shows the shortcuts, Esc closes them.
+  await page.locator("#log").focus();
+  await page.keyboard.press("?");
+  await waitFor(page, "the shortcuts", () => !document.getElementById("help").hidden);
+  assert.match(await page.textContent("#help"), /Space[\s\S]*pause/);
+  await page.keyboard.press("Escape");
+  await waitFor(page, "the shortcuts gone", () => document.getElementById("help").hidden);
+
+  // Esc in the filter box leaves it; its text and filter stay.
+  await page.keyboard.press("/");
+  await page.keyboard.type("disk");
+  await waitVisible(page, "the filtered line", [JAVA[2]]);
+  await page.keyboard.press("Escape");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "log");
+  assert.equal(await page.inputValue("#filter"), "disk");
+  assert.deepEqual(await visibleLines(page), [JAVA[2]]);
+});

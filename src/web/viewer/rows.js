@@ -40,8 +40,7 @@ export function makeRow(item) {
   }
   node.className = "line";
   node.innerHTML = item.html; // server-escaped HTML of exactly one line
-  const when = item.time ?? item.t;
-  node.dataset.t = when == null ? "" : formatClock(when);
+  node.dataset.t = timeLabel(item.time ?? null, item.t ?? null);
   const row = {
     node, line: true, html: item.html, text: null, hit: true, match: true, marked: false, entry: null,
     offset: null, number: null, time: item.time ?? null,
@@ -74,7 +73,13 @@ export function setNumber(row, number) {
 
 export function setTime(row, time) {
   row.time = time;
-  row.node.dataset.t = formatClock(time);
+  row.node.dataset.t = timeLabel(time, null);
+}
+
+/** The time column: the line's own time, else `~` and when it arrived, else nothing. */
+function timeLabel(own, arrived) {
+  if (own !== null) return formatClock(own);
+  return arrived === null ? "" : "~" + formatClock(arrived);
 }
 
 /**
