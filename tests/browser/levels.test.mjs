@@ -3,6 +3,7 @@
 // timeline), options in the address, entries grouped and folded, JSON lines.
 
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import { scenario, waitFor, waitLive, waitLineCount, lineTexts, encodePath } from "./helpers.mjs";
 
 function viewerUrl(server, file) {
@@ -150,7 +151,6 @@ scenario("the level selector hides lower levels, survives a reload, and narrows 
   assert.ok(asked.some((u) => u.pathname.endsWith("/timeline") && u.searchParams.get("level") === "warn"), "timeline with level=warn");
 
   // A new line below the level arrives hidden; one above shows.
-  const fs = await import("node:fs");
   fs.appendFileSync(file, `${stamp(8)} INFO quiet\n${stamp(9)} ERROR loud\n`);
   await waitLineCount(page, JAVA.length + 2);
   await waitVisible(page, "the loud line only", [...WARN_UP, `${stamp(9)} ERROR loud`]);
@@ -260,7 +260,6 @@ scenario("a stack trace is one entry: indented, filtered and levelled whole, fol
   assert.equal(await toggle.getAttribute("data-n"), "3");
   assert.equal((await lineTexts(page))[3], JAVA[3]);
   // A continuation line arriving later belongs to the entry just before it (not the folded one).
-  const fs = await import("node:fs");
   fs.appendFileSync(file, "\tat late.Frame(Late.java:1)\n");
   await waitLineCount(page, JAVA.length + 1);
   assert.equal(await page.$eval("#log .line:last-child", (e) => e.checkVisibility()), true, "the late line shows, under INFO done");
@@ -356,7 +355,6 @@ scenario("the time column tells a line's own time from its arrival; ? lists the 
   await page.locator("#log").focus();
   await page.keyboard.press("End");
   await waitFor(page, "following", () => document.getElementById("jump").hidden);
-  const fs = await import("node:fs");
   fs.appendFileSync(file, "no stamp here\n");
   await waitLineCount(page, JAVA.length + 1);
   assert.match(await page.$eval("#log .line:last-child", (e) => e.dataset.t), /^~\d\d:\d\d:\d\d\.\d{3}$/);
@@ -378,3 +376,49 @@ scenario("the time column tells a line's own time from its arrival; ? lists the 
   assert.equal(await page.inputValue("#filter"), "disk");
   assert.deepEqual(await visibleLines(page), [JAVA[2]]);
 });
+
+scenario("keeps up with 5,000 lines/s of levelled, JSON and stack-trace lines, the level selector on", async (fx) => {
+  const RATE = 5000;
+  const SECONDS = 4;
+  const file = fx.write("busy.log", "");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file) + "?level=info");
+  await waitLive(page);
+  const line = (n) => {
+    const t = new Date(T0 + n).toISOString();
+    switch (n % 10) {
+      case 0: return `{"time":"${t}","level":"error","msg":"request ${n} failed","user":"u${n % 97}","took":${n % 300}}`;
+      case 1: return "java.lang.IllegalStateException: broken pipe";
+      case 2: return `\tat com.example.Handler.run(Handler.java:${n % 500})`;
+      case 3: return `{"time":"${t}","level":"debug","msg":"cache hit","key":"k${n}"}`;
+      case 4: return `${t} DEBUG pool stats busy=${n % 9}`;
+      case 5: return `${t} \x1b[33mWARN\x1b[0m slow query ${n}`;
+      default: return `${String(n).padStart(7, "0")} ${t} INFO worker=${n % 8} done`;
+    }
+  };
+  const start = Date.now();
+  let written = 0;
+  while (Date.now() - start < SECONDS * 1000) {
+    const due = Math.floor(((Date.now() - start) / 1000) * RATE);
+    const batch = [];
+    while (written < due) batch.push(line(++written));
+    if (batch.length) fs.appendFileSync(file, batch.join("\n") + "\n");
+    await new Promise((r) => setTimeout(r, 20)); // pace the writer, not a wait for the page
+  }
+  const stopped = Date.now();
+  let n = written;
+  while (n % 10 > 6 || n % 10 < 6) n--; // the last plain INFO line written
+  const last = String(n).padStart(7, "0");
+  await waitFor(page, "the last INFO line", (last) => [...document.querySelectorAll("#log .line")].slice(-20).some((e) => e.textContent.startsWith(last)), last, 20000);
+  const lag = Date.now() - stopped;
+  const facts = await page.evaluate(() => ({
+    lines: document.querySelectorAll("#log .line").length,
+    json: document.querySelectorAll("#log .line.json").length,
+    folds: document.querySelectorAll("#log button.fold").length,
+    hidden: document.querySelectorAll("#log .line.miss").length,
+  }));
+  assert.equal(facts.lines, 10000, "the view holds the default cap");
+  assert.ok(facts.json > 1500 && facts.folds > 800 && facts.hidden >= 1900, JSON.stringify(facts));
+  console.log(`# ${written} lines in ${SECONDS} s with levels, JSON and entries; caught up after ${lag} ms; ${JSON.stringify(facts)}`);
+}, { timeout: 90000 });
