@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { scenario, waitFor, waitLive, waitLineCount, lineTexts, encodePath } from "./helpers.mjs";
+import { scenario, waitFor, waitLive, waitLineCount, lineTexts, encodePath, mergeUrl } from "./helpers.mjs";
 
 function viewerUrl(server, file) {
   return server.url.replace(/\/$/, "") + encodePath(file);
@@ -422,3 +422,25 @@ scenario("keeps up with 5,000 lines/s of levelled, JSON and stack-trace lines, t
   assert.ok(facts.json > 1500 && facts.folds > 800 && facts.hidden >= 1900, JSON.stringify(facts));
   console.log(`# ${written} lines in ${SECONDS} s with levels, JSON and entries; caught up after ${lag} ms; ${JSON.stringify(facts)}`);
 }, { timeout: 90000 });
+
+scenario("a merged view: levels, entries and JSON after each line's file tag", async (fx) => {
+  const a = fx.write("a.log", [`${stamp(1)} ERROR a failed`, "\tat a.Frame(A.java:1)", `${stamp(3)} INFO a fine`].join("\n") + "\n");
+  const b = fx.write("b.log", `{"time":"${stamp(2)}","level":"warn","msg":"b slow"}\n`);
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(mergeUrl(server, [a, b]) + "&level=warn");
+  await waitLive(page);
+  await waitLineCount(page, 4);
+  assert.deepEqual(await visibleLines(page), [`a.log: ${stamp(1)} ERROR a failed`, "a.log: \tat a.Frame(A.java:1)", `b.log: ${stamp(2)} WARN b slow`]);
+  const facts = await page.$$eval("#log .line", (els) =>
+    els.map((e) => [e.className.match(/lvl-\w+/)?.[0], getComputedStyle(e.querySelector("span[data-level]"), "::before").content, e.querySelectorAll("button.fold").length]),
+  );
+  assert.deepEqual(facts, [["lvl-error", '"E"', 1], ["lvl-error", '"E"', 0], ["lvl-warn", '"W"', 0], ["lvl-info", '"I"', 0]]);
+  await page.click("#log button.fold");
+  await waitVisible(page, "the trace folded", [`a.log: ${stamp(1)} ERROR a failed`, `b.log: ${stamp(2)} WARN b slow`]);
+  // Hiding a file keeps the level in the address.
+  await page.uncheck("#legend .src-entry[title$='b.log'] input");
+  await waitVisible(page, "a's error only", [`a.log: ${stamp(1)} ERROR a failed`]);
+  assert.equal(new URL(page.url()).searchParams.get("level"), "warn");
+  assert.deepEqual(new URL(page.url()).searchParams.getAll("hide"), [b]);
+});
