@@ -21,6 +21,10 @@ const MODULES: &[(&str, &str)] = &[
     ("viewer/timeline.js", include_str!("web/viewer/timeline.js")),
     ("viewer/merged.js", include_str!("web/viewer/merged.js")),
     ("viewer/family.js", include_str!("web/viewer/family.js")),
+    ("viewer/levels.js", include_str!("web/viewer/levels.js")),
+    ("viewer/entries.js", include_str!("web/viewer/entries.js")),
+    ("viewer/options.js", include_str!("web/viewer/options.js")),
+    ("viewer/json.js", include_str!("web/viewer/json.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

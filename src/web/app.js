@@ -1,7 +1,8 @@
 // logview page, the entry module and its wiring (the page loads `/_logview/app.js`, the name the
 // server tests pin): the file browser (at `/` and at directory paths) and the viewer (at
 // a file's path, or of several at `/_logview/merge?path=A&path=B`), chosen by the address; in-page navigation; keyboard shortcuts (/, Space,
-// Home, End, n / N for the search's matches, Esc to stop a search).
+// Home, End, n / N for the search's matches, Esc to leave the filter box or stop a search, ?
+// for the list of shortcuts).
 //
 // Safety rule: log lines arrive as HTML the server has already escaped, and only they are
 // ever assigned with innerHTML (one line per element, in viewer/rows.js). Everything else
@@ -12,6 +13,7 @@ import { el, showError, setMode, setWhere, currentMode } from "./dom.js";
 import { rootGroups, showBrowser, setupBrowser } from "./browser.js";
 import { openViewer, openMerged, stopViewer, setupViewer, jumpToEnd, jumpToStart, togglePause, whenOpened } from "./viewer/viewer.js";
 import { cancelSearch, closeSearch, searchShown, stepMatch } from "./viewer/search.js";
+import { OPTION_KEYS } from "./viewer/options.js";
 
 let routeGen = 0;
 
@@ -52,10 +54,14 @@ function navigate(href) {
 /** The address last shown (without its `#L…` part, which the viewer follows by itself). */
 let routed = null;
 
-/** What names the view in the address: its path and query, but not the files a merged view hides. */
+/**
+ * What names the view in the address: its path and query, but not the files a merged view
+ * hides nor the viewer's options (filter, level, …).
+ */
 function routeKey() {
   const q = new URLSearchParams(location.search);
   q.delete("hide");
+  for (const key of OPTION_KEYS) q.delete(key);
   return location.pathname + "?" + q;
 }
 
@@ -119,6 +125,14 @@ function onKey(e) {
   const target = e.target instanceof Element ? e.target : document.body;
   const typing = target.closest("input, textarea, select, [contenteditable]");
   const mode = currentMode();
+  if (e.key === "?" && !typing) {
+    e.preventDefault();
+    return showHelp(el.help.hidden);
+  }
+  if (e.key === "Escape" && !el.help.hidden) {
+    e.preventDefault();
+    return showHelp(false);
+  }
   if (e.key === "/" && !typing) {
     const box = mode === "viewer" ? el.filter : mode === "browser" ? el.filesFilter : null;
     if (box) {
@@ -130,9 +144,13 @@ function onKey(e) {
   }
   if (mode !== "viewer") return;
   if (e.key === "Escape") {
-    // Esc stops a running search (even from the filter box), else closes its results.
+    // Esc stops a running search (even from the filter box), else leaves the filter box (its
+    // text stays), else closes the search's results.
     if (cancelSearch()) {
       e.preventDefault();
+    } else if (target === el.filter) {
+      e.preventDefault();
+      el.log.focus();
     } else if (!typing && searchShown()) {
       e.preventDefault();
       closeSearch();
@@ -155,7 +173,22 @@ function onKey(e) {
   }
 }
 
+/** The list of keyboard shortcuts (`?`): shown, or hidden with the focus back where it was. */
+let helpReturn = null;
+function showHelp(on) {
+  if (on === !el.help.hidden) return;
+  el.help.hidden = !on;
+  if (on) {
+    helpReturn = document.activeElement;
+    el.helpClose.focus();
+  } else {
+    helpReturn?.focus?.();
+    helpReturn = null;
+  }
+}
+
 setupBrowser(navigate);
+el.helpClose.addEventListener("click", () => showHelp(false));
 setupViewer();
 interceptLinks(el.browser);
 interceptLinks(el.top);

@@ -8,7 +8,8 @@ export const el = {
   browser: $("browser"), files: $("files"), filesFilter: $("files-filter"),
   filesCount: $("files-count"), filesEmpty: $("files-empty"), followDir: $("follow-dir"),
   pickedCount: $("picked-count"), openTogether: $("open-together"),
-  viewer: $("viewer"), status: $("status"), filter: $("filter"), filterCount: $("filter-count"),
+  viewer: $("viewer"), status: $("status"), filter: $("filter"), filterCount: $("filter-count"), level: $("level"),
+  filterError: $("filter-error"),
   pause: $("pause"), pending: $("pending-count"), wrap: $("wrap"), numbers: $("numbers"),
   times: $("times"), cap: $("cap"), clear: $("clear"), dropped: $("dropped"), log: $("log"),
   jump: $("jump"), download: $("download"), goto: $("goto"), gotoInput: $("goto-input"),
@@ -18,6 +19,7 @@ export const el = {
   searchNote: $("search-note"), searchMore: $("search-more"),
   timeline: $("timeline"), tlChart: $("tl-chart"), tlTip: $("tl-tip"),
   legend: $("legend"), legendCount: $("legend-count"), legendFiles: $("legend-files"),
+  help: $("help"), helpClose: $("help-close"),
 };
 
 export function show(node, visible) {

@@ -1,8 +1,11 @@
 // The line filter: text or /regex/, applied to the loaded rows in slices (newest first) and to
-// rows as they arrive; matches are marked inside the text nodes, never by building markup.
+// rows as they arrive (entries.js shows or hides each row's whole entry); matches are marked
+// inside the text nodes, never by building markup. An invalid /regex/ says why, inline.
 
 import { el, formatCount } from "../dom.js";
 import { view } from "./state.js";
+import { restoreRow } from "./rows.js";
+import { setMatch } from "./entries.js";
 
 const escapeRegExp = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
@@ -21,7 +24,7 @@ function parseFilter(value) {
     flags = [...new Set(m[2].replace(/[gy]/g, "") + "i")].join("");
   }
   try {
-    return { matcher: { test: new RegExp(source, flags), all: new RegExp(source, flags + "g") } };
+    return { matcher: { text: value, test: new RegExp(source, flags), all: new RegExp(source, flags + "g") } };
   } catch (err) {
     return { matcher: null, error: err.message };
   }
@@ -31,14 +34,24 @@ export function setAfterSlice(fn) {
   afterSlice = fn;
 }
 
+/** Applies the filter box's value; an invalid /regex/ says why and keeps the last valid filter. */
 export function applyFilter() {
   const { matcher, error } = parseFilter(el.filter.value);
-  el.filter.classList.toggle("invalid", !!error);
-  el.filter.setAttribute("aria-invalid", error ? "true" : "false");
-  el.filter.title = error ? `Invalid regular expression: ${error}` : "";
+  showInvalid(error ?? null);
+  if (error) return;
   view.matcher = matcher;
   el.log.classList.toggle("filtered", !!matcher);
   refilter();
+}
+
+/** The reason a /regex/ is invalid, next to the box (as text); null clears it. */
+function showInvalid(error) {
+  el.filter.classList.toggle("invalid", error !== null);
+  el.filter.setAttribute("aria-invalid", error !== null ? "true" : "false");
+  el.filter.title = error !== null ? `Invalid regular expression: ${error}` : "";
+  const kept = view.matcher ? `; still filtering by ${view.matcher.text}` : "";
+  el.filterError.textContent = error !== null ? `invalid regex: ${error}${kept}` : "";
+  el.filterError.hidden = error === null;
 }
 
 /** Filters every loaded row again (e.g. after rows were replaced). */
@@ -69,21 +82,17 @@ function filterSlice() {
   if (view.filterPos > 0) job = setTimeout(filterSlice, 0);
 }
 
-/** Shows or hides one line for the current filter and marks what matched. */
+/** Marks what matched in one line; its entry shows or hides accordingly (entries.js). */
 export function filterRow(row) {
-  if (row.marked) {
-    row.node.innerHTML = row.html; // back to the server's HTML without marks
-    row.marked = false;
-  }
+  if (row.marked) restoreRow(row);
   const m = view.matcher;
+  let match = true;
   if (m) {
     if (row.text === null) row.text = row.node.textContent;
-    row.hit = m.test.test(row.text);
-    if (row.hit) row.marked = highlight(row.node, m.all);
-  } else {
-    row.hit = true;
+    match = m.test.test(row.text);
+    if (match) row.marked = highlight(row.node, m.all);
   }
-  row.node.classList.toggle("miss", !row.hit);
+  setMatch(row, match);
 }
 
 /** Wraps every match inside the text nodes of `root` in a <mark>; true if any. */
@@ -119,7 +128,7 @@ function highlight(root, re) {
 }
 
 export function updateFilterCount() {
-  if (!view.matcher) {
+  if (!view.matcher && !view.level) {
     el.filterCount.textContent = "";
     return;
   }
@@ -130,5 +139,6 @@ export function updateFilterCount() {
     total++;
     if (r.hit) hits++;
   }
-  el.filterCount.textContent = `filter: ${formatCount(hits)} of ${formatCount(total)} loaded ${total === 1 ? "line" : "lines"}`;
+  const what = view.matcher ? "filter" : `level ${view.level}+`;
+  el.filterCount.textContent = `${what}: ${formatCount(hits)} of ${formatCount(total)} loaded ${total === 1 ? "line" : "lines"}`;
 }

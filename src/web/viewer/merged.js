@@ -5,7 +5,7 @@
 // server starts each line with. Names and paths are only ever set as text.
 
 import { el, show, setWhere, baseName } from "../dom.js";
-import { hrefFor, mergeHref } from "../api.js";
+import { hrefFor } from "../api.js";
 import { view } from "./state.js";
 
 /** Colours of the palette (style.css: `[data-c="N"]`); more files than this reuse them. */
@@ -140,6 +140,10 @@ function setHidden(f, hidden) {
   if (hidden) merged.hidden.add(f.path);
   else merged.hidden.delete(f.path);
   for (const row of view.rows) if (row.src === f.path) row.node.classList.toggle("off", hidden);
-  history.replaceState(history.state, "", mergeHref(merged.paths, [...merged.hidden]) + location.hash);
+  // The rest of the query (the view's other options) stays.
+  const q = new URLSearchParams(location.search);
+  q.delete("hide");
+  for (const p of merged.hidden) q.append("hide", p);
+  history.replaceState(history.state, "", `${location.pathname}?${q}${location.hash}`);
   onChange();
 }

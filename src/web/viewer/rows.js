@@ -6,6 +6,9 @@
 
 import { el, formatClock, baseName } from "../dom.js";
 import { view } from "./state.js";
+import { classify } from "./levels.js";
+import { linkAppended, linkPrepended, unlink, placeToggle } from "./entries.js";
+import { renderJson } from "./json.js";
 
 /** Rows per block in #log. */
 const CHUNK_ROWS = 200;
@@ -15,10 +18,19 @@ let tail = null;
 let tailRows = 0;
 const edge = document.createElement("div");
 edge.className = "edge";
+/** The row of each line's node (for clicks and copies inside #log). */
+const rowByNode = new WeakMap();
+
+/** The line row that `node` (or an element inside it) belongs to, or null. */
+export function rowAt(node) {
+  const line = node instanceof Element ? node.closest("#log .line") : null;
+  return line ? rowByNode.get(line) ?? null : null;
+}
 
 /**
  * A DOM row for `{kind: "line", html, t, offset?, number?, time?}` or
- * `{kind: "marker", type, text, t?}` (without `t`: no clock before the text).
+ * `{kind: "marker", type, text, t?}` (without `t`: no clock before the text); a line's entry
+ * marker gives it `level`, `cont`, `json`.
  */
 export function makeRow(item) {
   const node = document.createElement("div");
@@ -29,12 +41,25 @@ export function makeRow(item) {
   }
   node.className = "line";
   node.innerHTML = item.html; // server-escaped HTML of exactly one line
-  const when = item.time ?? item.t;
-  node.dataset.t = when == null ? "" : formatClock(when);
-  const row = { node, line: true, html: item.html, text: null, hit: true, marked: false, offset: null, number: null, time: item.time ?? null };
+  node.dataset.t = timeLabel(item.time ?? null, item.t ?? null);
+  const row = {
+    node, line: true, html: item.html, text: null, hit: true, match: true, marked: false, entry: null,
+    offset: null, number: null, time: item.time ?? null,
+  };
   setOffset(row, item.offset ?? null);
   setNumber(row, item.number ?? null);
+  rowByNode.set(node, row);
+  classify(row);
+  if (row.json) renderJson(row);
   return row;
+}
+
+/** Puts a line row's content back to the server's HTML (without marks), with its controls. */
+export function restoreRow(row) {
+  row.node.innerHTML = row.html; // server-escaped HTML of exactly one line
+  row.marked = false;
+  if (row.json) renderJson(row);
+  placeToggle(row);
 }
 
 export function setOffset(row, offset) {
@@ -55,7 +80,32 @@ export function setNumber(row, number) {
 
 export function setTime(row, time) {
   row.time = time;
-  row.node.dataset.t = formatClock(time);
+  row.node.dataset.t = timeLabel(time, null);
+}
+
+/** The time column: the line's own time, else `~` and when it arrived, else nothing. */
+function timeLabel(own, arrived) {
+  if (own !== null) return formatClock(own);
+  return arrived === null ? "" : "~" + formatClock(arrived);
+}
+
+/**
+ * The shown lines the page's selection covers, whole (from the line it starts in to the one it
+ * ends in), or [] when it does not start and end in lines.
+ */
+export function selectedRows() {
+  const sel = getSelection();
+  if (!sel || sel.rangeCount === 0 || sel.isCollapsed) return [];
+  const range = sel.getRangeAt(0);
+  const element = (n) => (n instanceof Element ? n : n.parentElement);
+  const first = rowAt(element(range.startContainer));
+  let last = rowAt(element(range.endContainer));
+  if (!first || !last) return [];
+  let i = view.rows.indexOf(first);
+  let j = view.rows.indexOf(last);
+  // A selection ending at the very start of a line (a triple click) does not take that line.
+  if (j > i && range.endOffset === 0 && !range.endContainer.previousSibling) j--;
+  return view.rows.slice(i, j + 1).filter((r) => r.line && r.hit && !r.node.classList.contains("folded"));
 }
 
 /** The edge line above the rows ("start of file", "older lines: …"); empty hides it. */
@@ -75,6 +125,7 @@ function newChunk(n) {
 
 /** Adds rows at the end: what fits into the last block, then new blocks, one insertion each. */
 export function appendRows(rows) {
+  linkAppended(rows, view.rows[view.rows.length - 1] ?? null);
   let i = 0;
   if (tail && tailRows < CHUNK_ROWS) {
     const frag = document.createDocumentFragment();
@@ -115,6 +166,7 @@ export function prependRows(rows) {
     i += n;
   }
   edge.after(frag);
+  linkPrepended(rows, view.rows[0]);
   view.rows.unshift(...rows);
   view.filterPos += rows.length;
   restore(keep);
@@ -176,7 +228,11 @@ export function dropFirst(n, keepView = false) {
   if (n === 0) return 0;
   while (n < rows.length && rows[n].type === "boundary") n++;
   let lines = 0;
-  for (let i = 0; i < n; i++) if (rows[i].line) lines++;
+  for (let i = 0; i < n; i++) {
+    if (!rows[i].line) continue;
+    lines++;
+    unlink(rows[i]);
+  }
   view.filterPos = Math.max(0, view.filterPos - n);
   if (n === rows.length) {
     emptyLog();
@@ -204,7 +260,11 @@ export function dropFrom(i) {
   }
   if (i >= rows.length) return 0;
   let lines = 0;
-  for (let j = i; j < rows.length; j++) if (rows[j].line) lines++;
+  for (let j = i; j < rows.length; j++) {
+    if (!rows[j].line) continue;
+    lines++;
+    unlink(rows[j]);
+  }
   const range = document.createRange();
   range.setStartBefore(rows[i].node);
   range.setEndAfter(rows[rows.length - 1].node);

@@ -21,7 +21,7 @@ const actions = { openAt: async () => false, searched() {} };
 const s = {
   /** Changes with every new search: answers of an older one are ignored. */
   gen: 0,
-  /** `{q, regex?}` of the search shown, or null. */
+  /** `{q?, regex?, level?}` of the search shown, or null. */
   query: null,
   results: [],
   /** Results waiting for the next frame. */
@@ -71,9 +71,13 @@ export function setupSearch(a) {
   });
 }
 
-/** Searches the whole file for `value` (the filter's syntax); empty closes the panel. */
+/**
+ * Searches the whole file for `value` (the filter's syntax) at the level selector's level and
+ * above (a level alone: every line of that level); neither closes the panel.
+ */
 export function startSearch(value) {
-  const query = queryOf(value);
+  let query = queryOf(value);
+  if (view.level) query = { ...query, level: view.level };
   if (!query || !view.path) return closeSearch();
   reset();
   s.query = query;

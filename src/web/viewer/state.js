@@ -53,6 +53,8 @@ export const view = {
   total: null,
   indexed: false,
   matcher: null,
+  /** The level selector: lines below this level are hidden (null: every level). */
+  level: null,
   /** Rows before this index still wait for the current filter (applied in slices). */
   filterPos: 0,
   raf: 0,

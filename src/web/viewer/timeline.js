@@ -1,6 +1,7 @@
 // The timeline strip above the lines: an SVG bar chart of lines per time bucket over the whole
-// file (the timeline API), the current search's matches as a second series, a marker where the
-// view is, the bucket's time and counts on hover, and a click or drag that jumps to a bucket.
+// file (the timeline API), the current search's matches (or the level selector's lines: its
+// errors, say) as a second series, a marker where the view is, the bucket's time and counts
+// on hover, and a click or drag that jumps to a bucket.
 // Refreshed every REFRESH_MS while the page is visible; hidden for a file without stamps.
 
 import { el, show, formatCount } from "../dom.js";
@@ -20,7 +21,7 @@ const t = {
   timer: 0,
   /** The last answer shown, or null. */
   data: null,
-  /** `{q, regex?}` whose matches are drawn, or null. */
+  /** `{q?, regex?, level?}` of the search whose matches are drawn, or null. */
   query: null,
   /** The time of the line in the middle of the view (ms), or null. */
   where: null,
@@ -72,12 +73,14 @@ function bucketCount() {
   return Math.max(20, Math.min(2000, Math.round(width / 8)));
 }
 
-async function refresh() {
+/** Asks for the counts again (the level selector changed, or the refresh is due). */
+export async function refresh() {
   if (!view.path) return;
   const gen = ++t.gen;
   const path = view.path;
   const params = { buckets: String(bucketCount()) };
   if (t.query) Object.assign(params, t.query);
+  if (view.level) params.level = view.level;
   try {
     const data = await fetchTimeline(path, params);
     if (gen !== t.gen || path !== view.path) return;

@@ -1,18 +1,24 @@
 // The viewer of one file or of a merged view of several: opening and leaving it, the live
 // stream's lines (appended once per frame while the window reaches the live end, else
 // counted), following the end, pause, the line cap, `#L<number>` addresses, the toolbar's
-// controls, and the wiring of the whole-file search, the timeline strip and the merged legend.
+// controls (the filter, level, wrap, numbers and time kept in the address), clicks and copies
+// inside the lines (fold toggles, JSON lines), and the wiring of the whole-file search, the
+// timeline strip and the merged legend.
 
 import { el, show, store, setMode, setWhere, baseName, formatCount } from "../dom.js";
 import { hrefFor, rawUrl } from "../api.js";
 import { view, DEFAULT_CAP, MIN_CAP, MAX_CAP, END_SLACK } from "./state.js";
-import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt } from "./rows.js";
-import { applyFilter, filterRow, setAfterSlice, stopFilter, updateFilterCount } from "./filter.js";
+import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt, rowAt, selectedRows } from "./rows.js";
+import { toggleFold } from "./entries.js";
+import { toggleJson, copyText } from "./json.js";
+import { applyFilter, filterRow, refilter, setAfterSlice, stopFilter, updateFilterCount } from "./filter.js";
 import { startConn, stopConn, reconnectNow, fileTarget, mergeTarget } from "./conn.js";
 import { setHooks, resetWindow, openAt, reloadEnd, onScroll, loadBefore, trim, updateEdge } from "./scrollback.js";
 import { setupPosition, startPosition, stopPosition, updatePosition } from "./position.js";
-import { setupSearch, startSearch, closeSearch } from "./search.js";
-import { setupTimeline, startTimeline, stopTimeline, setTimelineQuery, markTime } from "./timeline.js";
+import { setupSearch, startSearch, closeSearch, searchShown } from "./search.js";
+import { setupTimeline, startTimeline, stopTimeline, setTimelineQuery, markTime, refresh as refreshTimeline } from "./timeline.js";
+import { urlOption, setUrlOptions } from "./options.js";
+import { parseLevel } from "./levels.js";
 import { setupMerged, startMerged, stopMerged, learnFiles, tagRow } from "./merged.js";
 import { resetFamily } from "./family.js";
 
@@ -75,7 +81,27 @@ function begin(path) {
   setPaused(false);
   setFollow(true);
   updateDropped();
+  readUrlOptions();
   applyFilter();
+}
+
+/** The filter and level the address names (a reload, a shared link) go into the toolbar. */
+function readUrlOptions() {
+  const filter = urlOption("filter");
+  if (filter !== null) el.filter.value = filter;
+  const level = urlOption("level");
+  if (level !== null) el.level.value = parseLevel(level) ?? "";
+  view.level = parseLevel(el.level.value);
+  setUrlOptions({ filter: el.filter.value, level: view.level });
+}
+
+/** The level selector: lines below it hide; the search and the timeline narrow to it. */
+function setLevel(value) {
+  view.level = parseLevel(value);
+  setUrlOptions({ level: view.level });
+  refilter();
+  refreshTimeline();
+  if (searchShown()) startSearch(el.filter.value);
 }
 
 /** The stream's parameters from the address (`lines=N`). */
@@ -335,8 +361,17 @@ function setCap(value) {
   updateFilterCount();
 }
 
-/** A click in a line's number gutter puts `#L<number>` into the address and marks the line. */
+/**
+ * A click on an entry's fold toggle folds or unfolds it, one on a JSON line's compact form
+ * expands it (unless it ended a selection); one in a line's number gutter puts `#L<number>`
+ * into the address and marks the line.
+ */
 function onLogClick(e) {
+  const target = e.target instanceof Element ? e.target : null;
+  const fold = target?.closest("button.fold");
+  if (fold) return toggleFold(rowAt(fold));
+  const json = target?.closest(".json-compact");
+  if (json && getSelection().isCollapsed) return toggleJson(rowAt(json));
   if (!el.log.classList.contains("numbers")) return;
   const node = e.target instanceof Element ? e.target.closest(".line") : null;
   if (!node) return;
@@ -358,6 +393,14 @@ function onLogScroll() {
   updatePosition();
 }
 
+/** A copy of lines that include a JSON line gives the lines as written (the original JSON). */
+function onCopy(e) {
+  const rows = selectedRows();
+  if (!rows.some((r) => r.json && r.obj)) return;
+  e.clipboardData.setData("text/plain", copyText(rows));
+  e.preventDefault();
+}
+
 /** At the top already, a wheel turn or key press upward still loads older lines. */
 function pushUp() {
   if (el.log.scrollTop <= 0 && !view.follow) loadBefore();
@@ -370,15 +413,18 @@ function pushUp() {
 export function setupViewer() {
   view.cap = readCap();
   el.cap.value = view.cap;
-  for (const [box, cls, on] of [[el.wrap, "wrap", "0"], [el.numbers, "numbers", "1"], [el.times, "times", "0"]]) {
-    box.checked = store.get(cls, on) === "1";
+  // Each toggle: its class on #log, its key in the address (which wins) and in the storage.
+  for (const [box, cls, key, on] of [[el.wrap, "wrap", "wrap", "0"], [el.numbers, "numbers", "numbers", "1"], [el.times, "times", "time", "0"]]) {
+    box.checked = (urlOption(key) ?? store.get(cls, on)) === "1";
     el.log.classList.toggle(cls, box.checked);
     box.addEventListener("change", () => {
       el.log.classList.toggle(cls, box.checked);
       store.set(cls, box.checked ? "1" : "0");
+      setUrlOptions({ [key]: box.checked ? "1" : "0" });
       if (view.follow) scrollToEnd();
     });
   }
+  el.level.addEventListener("change", () => setLevel(el.level.value));
   setAfterSlice(() => {
     if (view.follow) scrollToEnd();
   });
@@ -404,6 +450,7 @@ export function setupViewer() {
     el.log.classList.remove("context");
     clearTimeout(filterTimer);
     filterTimer = setTimeout(applyFilter, FILTER_DELAY_MS);
+    setUrlOptions({ filter: el.filter.value });
   });
   el.filter.addEventListener("keydown", (e) => {
     if (e.key === "Enter") {
@@ -419,6 +466,7 @@ export function setupViewer() {
   el.status.addEventListener("click", () => reconnectNow(true));
   el.log.addEventListener("scroll", onLogScroll, { passive: true });
   el.log.addEventListener("click", onLogClick);
+  document.addEventListener("copy", onCopy);
   el.log.addEventListener("wheel", (e) => {
     if (e.deltaY < 0) pushUp();
   }, { passive: true });

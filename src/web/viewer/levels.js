@@ -1,0 +1,53 @@
+// Log levels: what the server's entry marker (`<span data-level="error" data-cont data-json>`
+// at the start of a line's HTML, after a merged view's `.src` tag) says about a row, read from
+// the HTML string (no DOM reads), the row's level classes, and the level selector's ranks.
+
+/** From least to most severe; the selector's "L+" keeps L and the ones after it. */
+export const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"];
+const RANK = new Map(LEVELS.map((l, i) => [l, i]));
+
+/** The marker span, optionally after the `.src` tag of a merged view. */
+const MARKER = /^(?:<span class="src">[^<]*<\/span>)?<span( data-[^>]*)><\/span>/;
+const LEVEL_ATTR = / data-level="([a-z]+)"/;
+/** A span the server made for the line's own ANSI colours (foreground or background). */
+const OWN_COLOUR = /<span style=['"][^'"]*color/;
+
+/**
+ * What the marker of `html` says: `{level, cont, json}` (level null when none, a known level
+ * name otherwise), and `coloured` when the line brings colours of its own.
+ */
+export function markerOf(html) {
+  const m = MARKER.exec(html);
+  const attrs = m ? m[1] : "";
+  const level = LEVEL_ATTR.exec(attrs)?.[1] ?? null;
+  return {
+    level: RANK.has(level) ? level : null,
+    cont: attrs.includes(" data-cont"),
+    json: attrs.includes(" data-json"),
+    coloured: OWN_COLOUR.test(html),
+  };
+}
+
+/**
+ * Gives a line row its marker's facts (`row.level`, `row.cont`, `row.json`) and the classes
+ * the stylesheet colours it by: `lvl-<level>`, and `ansi` when it keeps its own colours.
+ */
+export function classify(row) {
+  const m = markerOf(row.html);
+  row.level = m.level;
+  row.cont = m.cont;
+  row.json = m.json;
+  if (m.level) row.node.classList.add("lvl-" + m.level);
+  if (m.coloured) row.node.classList.add("ansi");
+  return row;
+}
+
+/** True when `level` (null: none) is shown with the selector at `min` (null: all levels). */
+export function levelShown(level, min) {
+  return min === null || level === null || RANK.get(level) >= RANK.get(min);
+}
+
+/** A selector value as a level name, or null for "all" and anything unknown. */
+export function parseLevel(value) {
+  return RANK.has(value) ? value : null;
+}
