@@ -216,10 +216,42 @@ impl<'de> serde::Deserialize<'de> for LevelValue {
 
 /// The level of a text line, if it has one in a marked place.
 pub fn level(line: &[u8]) -> Option<Level> {
+    let head = &line[..line.len().min(LOGFMT_LOOK)];
+    if memchr::memchr(0x1b, head).is_some() {
+        // A logger that colours its level (`\x1b[31mERROR\x1b[0m`) still names it.
+        return level_of_plain(&without_escapes(head));
+    }
+    level_of_plain(line)
+}
+
+/// [`level`] of a line without escape sequences.
+fn level_of_plain(line: &[u8]) -> Option<Level> {
     syslog_pri(line)
         .or_else(|| glog(line))
         .or_else(|| prefix_words(&line[..line.len().min(LOOK)]))
         .or_else(|| logfmt(&line[..line.len().min(LOGFMT_LOOK)]))
+}
+
+/// `head` without its escape sequences: CSI sequences (`ESC [` parameters, final byte), and
+/// any other ESC with the byte after it.
+fn without_escapes(head: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(head.len());
+    let mut rest = head;
+    while let Some(at) = memchr::memchr(0x1b, rest) {
+        out.extend_from_slice(&rest[..at]);
+        rest = &rest[at + 1..];
+        let skip = match rest.first() {
+            Some(b'[') => rest[1..]
+                .iter()
+                .position(|b| (0x40..=0x7e).contains(b))
+                .map_or(rest.len(), |end| end + 2),
+            Some(_) => 1,
+            None => 0,
+        };
+        rest = &rest[skip..];
+    }
+    out.extend_from_slice(rest);
+    out
 }
 
 /// `<PRI>` at the start (syslog on the wire, journald's `-o export`, kernel `dmesg -r`).
@@ -456,6 +488,26 @@ mod tests {
 
     fn lv(line: &str) -> Option<&'static str> {
         classify(line.as_bytes()).level.map(Level::name)
+    }
+
+    #[test]
+    fn a_level_in_colour_is_read_through_its_escapes() {
+        assert_eq!(
+            lv("2026-11-25T09:41:07Z \x1b[1;31mERROR\x1b[0m http::server: upstream timed out"),
+            Some("error")
+        );
+        assert_eq!(lv("\x1b[33mWARN \x1b[0m slow query"), Some("warn"));
+        assert_eq!(
+            lv("\x1b[2m2026-11-25T09:41:07Z\x1b[0m \x1b[32m INFO\x1b[0m ok"),
+            Some("info")
+        );
+        assert_eq!(
+            lv("worker: \x1b[31mno error\x1b[0m here"),
+            None,
+            "still not mid-message"
+        );
+        assert_eq!(lv("\x1b[31"), None, "an unfinished escape");
+        assert_eq!(lv("\x1b"), None);
     }
 
     #[test]
