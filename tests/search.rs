@@ -541,3 +541,51 @@ fn a_match_inside_a_stack_trace_brings_its_entry_header() {
     );
     assert_eq!(m[1]["entry"]["offset"], 38);
 }
+
+#[test]
+fn an_error_found_by_level_brings_its_whole_trace() {
+    let dir = TempDir::new("search-trace");
+    let log = dir.write(
+        "a.log",
+        "2026-11-28 10:00:00 INFO [main] start\n\
+         2026-11-28 10:00:01 ERROR [main] request failed\n\
+         java.lang.IllegalStateException: bad\n\
+         \tat com.x.A.run(A.java:10)\n\
+         Caused by: java.io.IOException: disk\n\
+         \t... 3 more\n\
+         2026-11-28 10:00:02 ERROR [main] second failure, no trace\n\
+         2026-11-28 10:00:03 INFO [main] done\n",
+    );
+    let plain = dir.write("plain.log", "one error\ntwo\nthree\n");
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let (_, got) = search(&srv, &format!("path={}&level=error", log.display()));
+    let m = matches(&got);
+    assert_eq!(m.len(), 2);
+    assert_eq!(
+        m[0]["trace"],
+        Value::Null,
+        "the next line starts its own entry"
+    );
+    let trace: Vec<&str> = m[1]["trace"]
+        .as_array()
+        .expect("the trace")
+        .iter()
+        .map(|l| l["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        trace,
+        [
+            "java.lang.IllegalStateException: bad",
+            "\tat com.x.A.run(A.java:10)",
+            "Caused by: java.io.IOException: disk",
+            "\t... 3 more"
+        ]
+    );
+    assert_eq!(m[1]["trace"][0]["offset"], 86);
+    let (_, got) = search(&srv, &format!("path={}&q=error", plain.display()));
+    assert_eq!(
+        matches(&got)[0]["trace"],
+        Value::Null,
+        "a file without stamps has no entries to follow"
+    );
+}

@@ -431,8 +431,17 @@ impl Scan<'_> {
             let (before, after) = self.context(src.file, offset, len)?;
             (m["before"], m["after"]) = (before, after);
         }
-        if let Some(h) = self.header(src.file, offset, line)? {
-            m["entry"] = json!({ "offset": h.offset, "text": String::from_utf8_lossy(&h.bytes) });
+        match self.header(src.file, offset, line)? {
+            Some(h) => {
+                m["entry"] =
+                    json!({ "offset": h.offset, "text": String::from_utf8_lossy(&h.bytes) });
+            }
+            None => {
+                let trace = self.trace(src.file, offset, line, len)?;
+                if !trace.is_empty() {
+                    m["trace"] = texts(&trace);
+                }
+            }
         }
         self.out.push(&m);
         self.sent += 1;
@@ -443,18 +452,34 @@ impl Scan<'_> {
     /// the line has no stamp or level of its own and such a line starts within
     /// [`ENTRY_REACH`] lines before it.
     fn header(&self, file: &Text, offset: u64, line: &[u8]) -> io::Result<Option<Line>> {
-        let own = classify::classify(line);
-        if offset == 0 || own.level.is_some() || own.json || time::parse(line).is_some() {
+        if offset == 0 || speaks_for_itself(line) {
             return Ok(None);
         }
         let from = history_start(file, offset, ENTRY_REACH, &|| false)?;
         let before = lines_from(file, from, offset, ENTRY_REACH, self.max_line)?;
-        let header = before.lines.into_iter().rev().find(|l| {
-            let c = classify::classify(&l.bytes);
-            !classify::continuation(&l.bytes)
-                && (c.level.is_some() || c.json || time::parse(&l.bytes).is_some())
-        });
+        let header = (before.lines.into_iter().rev())
+            .find(|l| !classify::continuation(&l.bytes) && speaks_for_itself(&l.bytes));
         Ok(header)
+    }
+
+    /// The lines that continue the entry a matching line starts (an error's stack trace): those
+    /// after it, up to [`ENTRY_REACH`], that have no stamp, level or JSON of their own or are
+    /// continuations by their form. None unless the line itself starts an entry.
+    fn trace(&self, file: &Text, offset: u64, line: &[u8], len: u64) -> io::Result<Vec<Line>> {
+        if !speaks_for_itself(line) {
+            return Ok(Vec::new());
+        }
+        let size = file.len_now()?;
+        let next = skip_lines(file, offset, 1, size)?
+            .unwrap_or(offset + len)
+            .min(size);
+        let first = lines_from(file, next, size, 1, self.max_line)?;
+        let continues = |l: &Line| classify::continuation(&l.bytes) || !speaks_for_itself(&l.bytes);
+        if !first.lines.first().is_some_and(continues) {
+            return Ok(Vec::new());
+        }
+        let after = lines_from(file, next, size, ENTRY_REACH, self.max_line)?;
+        Ok(after.lines.into_iter().take_while(continues).collect())
     }
 
     /// The context lines before and after the line at `offset`.
@@ -465,12 +490,20 @@ impl Scan<'_> {
         let before = lines_from(file, from, offset, n, self.max_line)?;
         let next = skip_lines(file, offset, 1, size)?.unwrap_or(offset + len);
         let after = lines_from(file, next.min(size), size, n, self.max_line)?;
-        let texts = |w: &crate::source::reader::Window| -> Value {
-            w.lines
-                .iter()
-                .map(|l| json!({ "offset": l.offset, "text": String::from_utf8_lossy(&l.bytes) }))
-                .collect()
-        };
-        Ok((texts(&before), texts(&after)))
+        Ok((texts(&before.lines), texts(&after.lines)))
     }
+}
+
+/// Lines as `[{offset, text}]`.
+fn texts(lines: &[Line]) -> Value {
+    lines
+        .iter()
+        .map(|l| json!({ "offset": l.offset, "text": String::from_utf8_lossy(&l.bytes) }))
+        .collect()
+}
+
+/// True for a line that starts an entry by what it holds: a stamp, a level or a JSON object.
+fn speaks_for_itself(line: &[u8]) -> bool {
+    let c = classify::classify(line);
+    c.level.is_some() || c.json || time::parse(line).is_some()
 }
