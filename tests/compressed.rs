@@ -21,6 +21,18 @@ fn numbered(n: usize) -> String {
     (1..=n).map(|i| format!("old line {i}\n")).collect()
 }
 
+/// `n` stamped request lines (some MiB of text for `n` in the hundred thousands).
+fn requests(n: usize) -> String {
+    (1..=n)
+        .map(|i| {
+            format!(
+                "2026-11-25T10:00:00Z request {i} served in {} ms\n",
+                i % 977
+            )
+        })
+        .collect()
+}
+
 fn until_compressed(r: &Received) -> bool {
     r.event_names().iter().any(|e| e == "compressed")
 }
@@ -170,14 +182,7 @@ fn other_compressed_formats_are_refused_as_lines_but_download_raw() {
 #[test]
 fn requests_at_once_for_a_new_gz_file_decompress_it_once() {
     let dir = TempDir::new("compressed-once");
-    let text: String = (1..=400_000)
-        .map(|i| {
-            format!(
-                "2026-11-25T10:00:00Z request {i} served in {} ms\n",
-                i % 977
-            )
-        })
-        .collect();
+    let text = requests(400_000);
     let member = gz(&dir, "big.log.1.gz", &text);
     let srv = Server::start(&[dir.0.to_str().unwrap()]);
     let target = format!(
@@ -199,14 +204,7 @@ fn requests_at_once_for_a_new_gz_file_decompress_it_once() {
 #[test]
 fn first_passes_of_many_gz_files_run_one_per_core_at_most() {
     let dir = TempDir::new("compressed-passes");
-    let text: String = (1..=200_000)
-        .map(|i| {
-            format!(
-                "2026-11-25T10:00:00Z request {i} served in {} ms\n",
-                i % 977
-            )
-        })
-        .collect();
+    let text = requests(200_000);
     let cores = std::thread::available_parallelism().unwrap().get();
     let files: Vec<PathBuf> = (0..cores + 3)
         .map(|i| gz(&dir, &format!("app{i}.log.1.gz"), &text))
