@@ -111,44 +111,66 @@ export function updateEdge() {
 
 /**
  * Gives offsets, numbers and times to the stream's rows around row `i` (the stream tells the
- * offset of the first line of each batch only). Resolves to false when it could not.
+ * offset of the first line of each batch only): counted on from a row before it with an
+ * offset, else back from one after it, else back from the end of the rows (where the window
+ * stops, or the stream's position). Resolves to false when it could not.
  */
 export async function enrich(i) {
   const rows = view.rows;
   let p = i;
   while (p >= 0 && rows[p].line && rows[p].offset === null) p--;
-  const g = gen;
-  if (p >= 0 && rows[p].line) {
-    const from = rows[p];
-    const a = await ask(fileOf(from), { from: from.offset }, Math.min(10000, i - p + 64));
-    if (g !== gen) return false;
-    if (!from.member) learn(a);
-    let j = view.rows.indexOf(from);
-    if (j < 0 || a.lines[0]?.offset !== from.offset) return false;
-    for (const l of a.lines) {
-      const row = view.rows[j++];
-      if (!row?.line || (row.offset !== null && row.offset !== l.offset)) break;
-      fill(row, l);
-    }
-    propagate(view.rows.indexOf(from));
-    return true;
-  }
-  // No known offset before it: count back from the first row with one.
+  if (p >= 0 && rows[p].line) return enrichFrom(rows[p], i - p);
   let k = i;
   while (k < rows.length && rows[k].line && rows[k].offset === null) k++;
-  if (k >= rows.length || !rows[k].line) return false;
-  const to = rows[k];
-  const a = await ask(fileOf(to), { before: to.offset }, Math.min(10000, k - p - 1));
+  if (k < rows.length && rows[k].line) return enrichBefore(rows[k - 1], fileOf(rows[k]), rows[k].offset, k - p - 1);
+  const end = k === rows.length ? tailEnd() : null;
+  return end !== null && enrichBefore(rows[k - 1], end.file, end.offset, k - p - 1);
+}
+
+/** Fills the rows from `from` (which has an offset) on, `n` of them and some more. */
+async function enrichFrom(from, n) {
+  const g = gen;
+  const a = await ask(fileOf(from), { from: from.offset }, Math.min(10000, n + 64));
   if (g !== gen) return false;
-  if (!to.member) learn(a);
-  let j = view.rows.indexOf(to) - 1;
-  for (let n = a.lines.length - 1; n >= 0 && j >= 0; n--, j--) {
+  if (!from.member) learn(a);
+  let j = view.rows.indexOf(from);
+  if (j < 0 || a.lines[0]?.offset !== from.offset) return false;
+  for (const l of a.lines) {
+    const row = view.rows[j++];
+    if (!row?.line || (row.offset !== null && row.offset !== l.offset)) break;
+    fill(row, l);
+  }
+  propagate(view.rows.indexOf(from));
+  return true;
+}
+
+/** Fills up to `n` rows without an offset back from `last`, the line that ends at `offset` of `file`. */
+async function enrichBefore(last, file, offset, n) {
+  const g = gen;
+  const a = await ask(file, { before: offset }, Math.min(10000, n));
+  if (g !== gen) return false;
+  if (file === view.path) learn(a);
+  let j = view.rows.indexOf(last);
+  if (j < 0) return false;
+  for (let m = a.lines.length - 1; m >= 0 && j >= 0; m--, j--) {
     const row = view.rows[j];
     if (!row.line || row.offset !== null) break;
-    fill(row, a.lines[n]);
+    fill(row, a.lines[m]);
   }
-  propagate(view.rows.indexOf(to));
+  propagate(view.rows.indexOf(last));
   return true;
+}
+
+/**
+ * Where the line after the last row starts, `{file, offset}`: where the window stops, or
+ * while it reaches the live end, the first line still queued or else the stream's position
+ * (a `pos` event's offset is the end of its batch). Null when not known.
+ */
+function tailEnd() {
+  if (!view.attached) return view.tailNext === null ? null : { file: view.tailMember ?? view.path, offset: view.tailNext };
+  const queued = view.queue[0];
+  const offset = queued ? (queued.kind === "line" ? queued.offset ?? null : null) : view.liveOffset;
+  return offset === null ? null : { file: view.path, offset };
 }
 
 function fill(row, l) {
