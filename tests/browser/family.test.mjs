@@ -186,3 +186,37 @@ scenario("a damaged compressed member ends at its boundary, which gives the reas
   assert.ok(`older line ${at}`.startsWith(rows[at - 1]), `the last one, maybe cut: ${rows[at - 1]}`);
   assert.deepEqual(rows.slice(at + 1), lines("app", COUNTS.app), "then all of app.log");
 });
+
+scenario("an empty member is passed: its boundary says it is empty, the older ones stay reachable", async (fx) => {
+  const page = await openApp(fx, 1000, (f) => {
+    const now = Date.now() / 1000;
+    const two = f.write("app.log.2.gz", zlib.gzipSync(lines("two", COUNTS.two).join("\n") + "\n"));
+    const one = f.write("app.log.1", "");
+    fs.utimesSync(two, now - 7200, now - 7200);
+    fs.utimesSync(one, now - 3600, now - 3600);
+    return f.write("app.log", lines("app", COUNTS.app).join("\n") + "\n");
+  });
+  const rows = await scrollToOldest(page, "app.log.2.gz");
+  assert.deepEqual(rows, [
+    ...lines("two", COUNTS.two), BOUNDARY_TWO,
+    "── app.log.1 (empty) ends here · app.log starts ──",
+    ...lines("app", COUNTS.app),
+  ]);
+  assert.match(await page.textContent("#log .edge"), /start of app\.log\.2\.gz, the oldest file/);
+});
+
+scenario("an empty oldest member: its boundary tops the view, the edge says the start", async (fx) => {
+  const page = await openApp(fx, 1000, (f) => {
+    const now = Date.now() / 1000;
+    const one = f.write("app.log.1", "");
+    fs.utimesSync(one, now - 3600, now - 3600);
+    return f.write("app.log", lines("app", COUNTS.app).join("\n") + "\n");
+  });
+  await page.evaluate(() => {
+    document.getElementById("log").scrollTop = 0;
+  });
+  await page.mouse.wheel(0, -400);
+  await waitFor(page, "the start", () => document.querySelector("#log .edge")?.dataset.state === "start" && document.querySelector("#log .marker.boundary"));
+  assert.deepEqual(await rowTexts(page), ["── app.log.1 (empty) ends here · app.log starts ──", ...lines("app", COUNTS.app)]);
+  assert.match(await page.textContent("#log .edge"), /start of app\.log\.1, the oldest file/);
+});

@@ -101,6 +101,8 @@ function succeeded() {
 export function updateEdge() {
   if (view.merged) return setEdge("");
   const first = view.rows[0];
+  // A boundary stays on top only when its member, the oldest, was empty.
+  if (first?.type === "boundary") return setEdge(`start of ${baseName(first.member)}, the oldest file`, "start");
   if (!first || !first.line) return setEdge("");
   const older = first.offset === 0 ? knownOlder(fileOf(first)) : undefined;
   if (first.offset === 0 && older === undefined) lookUpOlder(fileOf(first), updateEdge);
@@ -223,17 +225,25 @@ async function rowsBefore(first, n, stale) {
 
 /**
  * The last lines of the member older than the first row's file (whose line 1 it is), then the
- * boundary between them; null when there is none, or once `stale()`.
+ * boundary between them; an empty member is its boundary alone, and the lines come from the
+ * next older one. Null when there is no older member, or once `stale()`.
  */
 async function olderRows(first, n, stale) {
-  const newer = fileOf(first);
-  const older = await olderOf(newer);
-  if (older === null || stale()) return null;
-  const { size } = await describe(older);
-  // An empty member has no lines: the boundary alone.
-  const a = size > 0 ? await ask(older, { before: size }, n) : { lines: [] };
-  if (stale()) return null;
-  return [...rowsOf(a, () => true, older), boundaryRow(older, newer)];
+  const boundaries = [];
+  let newer = fileOf(first);
+  for (;;) {
+    const older = await olderOf(newer);
+    if (stale()) return null;
+    if (older === null) return boundaries.length ? boundaries : null;
+    const { size } = await describe(older);
+    if (stale()) return null;
+    boundaries.unshift(boundaryRow(older, newer));
+    if (size > 0) {
+      const a = await ask(older, { before: size }, n);
+      return stale() ? null : [...rowsOf(a, () => true, older), ...boundaries];
+    }
+    newer = older;
+  }
 }
 
 /** After a load at either end: the edges and counts again, and on when lines came (the reader
