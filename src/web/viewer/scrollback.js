@@ -357,13 +357,18 @@ function emptyWindow() {
   view.tailMember = null;
 }
 
+/** Lines loaded above a target opened as the first line; above one inside an entry, more (its first line is within 200). */
+const ABOVE_TARGET = 100;
+const ABOVE_ENTRY = 300;
+
 /**
  * Replaces the window with the lines at `anchor` (`{from}`, `{line}`, `{time}`); `target`:
  * the line number to mark and put in the middle ("first": the first line of the answer),
- * else the first line goes to the top.
+ * else the first line goes to the top; `entry`: the offset of the first line of the entry the
+ * target belongs to (a stack trace's header), kept in view.
  * Resolves to true once shown; a refusal shows its reason in the banner.
  */
-export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target = null } = {}) {
+export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target = null, entry = null } = {}) {
   const g = ++gen;
   busy = true;
   try {
@@ -380,7 +385,7 @@ export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target
     let i = target === null ? -1 : target === "first" ? 0 : view.rows.findIndex((r) => r.number === target);
     if (i === 0 && rows.length && rows[0].offset > 0) {
       // Some lines before the one asked for, so that it can sit in the middle.
-      const b = await ask(view.path, { before: rows[0].offset }, 100);
+      const b = await ask(view.path, { before: rows[0].offset }, entry === null ? ABOVE_TARGET : ABOVE_ENTRY);
       if (g !== gen) return false;
       const older = rowsOf(b, (l) => l.offset < rows[0].offset);
       prependRows(older);
@@ -389,7 +394,7 @@ export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target
       i = older.length;
     }
     setTarget(i);
-    if (i >= 0) centerRow(i);
+    if (i >= 0) showTarget(i, entry);
     else el.log.scrollTop = 0;
     succeeded();
     return true;
@@ -404,6 +409,16 @@ export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target
       hooks.changed();
     }
   }
+}
+
+/**
+ * Puts row `i` in the middle of the view, or lower when the row at offset `entry` above it
+ * (its entry's first line) would be above the view: that row then goes to the top.
+ */
+function showTarget(i, entry) {
+  centerRow(i);
+  const head = entry === null ? null : view.rows.find((r, j) => j < i && r.line && !r.member && r.offset === entry);
+  if (head && head.node.getBoundingClientRect().top < el.log.getBoundingClientRect().top) head.node.scrollIntoView({ block: "start" });
 }
 
 /**

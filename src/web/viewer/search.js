@@ -1,6 +1,7 @@
 // Searching the whole file (the search API, newest match first): the results panel filled as
 // the answer streams in (a batch per animation frame, at most MAX_SHOWN rendered), its count
-// and progress, "older matches", cancelling (Esc), opening a match's place in the file, and
+// and progress, "older matches", cancelling (Esc), opening a match's place in the file (with
+// the first line of the entry a match inside a stack trace belongs to), and
 // moving from match to match (n / N). Result text is plain text from the API: it is only ever
 // set with text nodes, and its matches are <mark> elements made here.
 
@@ -254,13 +255,20 @@ function span(className, text) {
   return node;
 }
 
-/** One result: number, time, the text with its matches marked. Text nodes only. */
+/**
+ * One result: number, time, the text with its matches marked; above a match inside an entry
+ * (a stack trace), the entry's first line, dimmed. Text nodes only.
+ */
 function resultNode(r, i) {
   const li = document.createElement("li");
   li.dataset.i = i;
   li.dataset.offset = r.offset;
   if (typeof r.number === "number") li.dataset.n = r.number;
   li.title = "Open this line in the file";
+  if (typeof r.entry?.text === "string") {
+    li.classList.add("in-entry");
+    li.append(span("entry-head", r.entry.text));
+  }
   li.append(span("num", typeof r.number === "number" ? formatCount(r.number) : ""));
   const stamp = stampOf(r.text);
   li.append(span("time", stamp ?? ""));
@@ -279,7 +287,7 @@ function resultNode(r, i) {
   return li;
 }
 
-/** Opens the file's window at result `i` (its line marked, context around it). */
+/** Opens the file's window at result `i` (its line marked, context around it, its entry's first line in view). */
 function openResult(i) {
   const r = s.results[i];
   if (!r) return;
@@ -291,7 +299,8 @@ function openResult(i) {
     li.scrollIntoView({ block: "nearest" });
   }
   if (typeof r.number === "number") history.replaceState(history.state, "", `#L${r.number}`);
-  actions.openAt({ from: r.offset }, { target: "first" });
+  // A match inside an entry opens with the entry's first line in view.
+  actions.openAt({ from: r.offset }, { target: "first", entry: r.entry?.offset ?? null });
 }
 
 /**
