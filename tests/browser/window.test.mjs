@@ -318,3 +318,31 @@ scenario("a cap that drops the stream batch's first row still scrolls back to li
   const missing = Array.from({ length: 300 }, (_, i) => `line ${i + 1}`).filter((t) => !seen.has(t));
   assert.deepEqual(missing, [], "every line on the way");
 });
+
+scenario("a #L window that comes while the stream still sends that part as history keeps its line", async (fx) => {
+  // The whole file is the history; the window's answer is held until the history is under way.
+  const file = numberedFile(fx, "history.log", 200000);
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.addInitScript(() => {
+    window.framesSeen = 0;
+    const Socket = window.WebSocket;
+    window.WebSocket = class extends Socket {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener("message", () => window.framesSeen++);
+      }
+    };
+  });
+  let held = null;
+  await page.route(/\/_logview\/api\/lines\?/, async (route) => {
+    await page.waitForFunction(() => window.framesSeen >= 3, null, { polling: 5 }).catch(() => {});
+    held = await page.evaluate(() => document.getElementById("status").dataset.state);
+    await route.continue();
+  }, { times: 1 });
+  await page.goto(viewerUrl(server, file) + "?lines=200000#L199950");
+  await waitFor(page, "the marked line", () => document.querySelector("#log .line.target")?.textContent === "line 199950");
+  assert.equal(held, "loading", "the answer came during the history");
+  await waitLive(page);
+  assertContiguous(await rowFacts(page), "around line 199950");
+});

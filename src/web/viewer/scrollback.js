@@ -64,9 +64,12 @@ function rowsOf(answer, keep, member = null) {
   return rows;
 }
 
-/** Lines the live stream has not sent yet are left to it (and a last line still being written). */
+/**
+ * Lines the live stream has not sent yet are left to it (and a last line still being written);
+ * while it sends its history, the window does not reach it (afterTail), so none is left.
+ */
 function beforeLive(answer) {
-  const live = view.liveOffset;
+  const live = view.inHistory ? null : view.liveOffset;
   const last = answer.lines[answer.lines.length - 1];
   return (l) => (live === null || l.offset < live) && !(answer.partial && l === last);
 }
@@ -287,11 +290,14 @@ export async function loadAfter() {
   }
 }
 
-/** After rows from an answer were added at the end: where the window stops, or that it is attached. */
+/**
+ * After rows from an answer were added at the end: where the window stops, or that it is
+ * attached (never while the stream sends its history: its lines would come after the rows).
+ */
 function afterTail(a, rows) {
   // The rows kept are the answer's first lines: the others are left to the stream.
   const next = rows.length < a.lines.length ? a.lines[rows.length].offset : a.next;
-  if (view.liveOffset !== null && next >= view.liveOffset) {
+  if (view.liveOffset !== null && !view.inHistory && next >= view.liveOffset) {
     view.tailNext = null;
     if (!view.attached) {
       view.attached = true;
