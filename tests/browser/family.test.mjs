@@ -220,3 +220,38 @@ scenario("an empty oldest member: its boundary tops the view, the edge says the 
   assert.deepEqual(await rowTexts(page), ["── app.log.1 (empty) ends here · app.log starts ──", ...lines("app", COUNTS.app)]);
   assert.match(await page.textContent("#log .edge"), /start of app\.log\.1, the oldest file/);
 });
+
+scenario("search older files too: matches of the older members name them; one opens its member at its line", async (fx) => {
+  const page = await openApp(fx);
+  const results = () => page.$$eval("#search-results li", (els) => els.map((e) => [e.querySelector(".file")?.textContent ?? "", e.querySelector(".text").textContent]));
+  const done = (n) => waitFor(page, `${n} results`, (n) => {
+    const s = document.getElementById("search-status");
+    return s.dataset.state === "done" && document.querySelectorAll("#search-results li").length === n;
+  }, n);
+  await page.fill("#filter", "/ line 1[0-2]$/");
+  await page.press("#filter", "Enter");
+  await done(3);
+  assert.deepEqual(await results(), [["", "app line 12"], ["", "app line 11"], ["", "app line 10"]], "the file alone");
+
+  await page.check("#search-family");
+  await done(9);
+  assert.deepEqual(await results(), [
+    ["", "app line 12"], ["", "app line 11"], ["", "app line 10"],
+    ["app.log.1", "one line 12"], ["app.log.1", "one line 11"], ["app.log.1", "one line 10"],
+    ["app.log.2.gz", "two line 12"], ["app.log.2.gz", "two line 11"], ["app.log.2.gz", "two line 10"],
+  ], "newest first, through the family, the members named");
+  assert.match(await page.textContent("#search-status"), /9 matches · every file searched/);
+
+  await page.click("#search-results li:nth-child(5)");
+  await waitFor(page, "app.log.1's page", () => location.pathname.endsWith("/app.log.1") && location.hash === "#L11");
+  await waitFor(page, "its line marked", () => document.querySelector("#log .line.target")?.textContent === "one line 11");
+
+  // Back on app.log, a match in the compressed member opens that one.
+  await page.goBack();
+  await waitFor(page, "app.log's page", () => location.pathname.endsWith("/app.log") && document.querySelector("#log .line"));
+  await page.press("#filter", "Enter");
+  await done(9);
+  await page.click("#search-results li:nth-child(8)");
+  await waitFor(page, "app.log.2.gz's page", () => location.pathname.endsWith("/app.log.2.gz") && location.hash === "#L11");
+  await waitFor(page, "its line marked", () => document.querySelector("#log .line.target")?.textContent === "two line 11");
+});
