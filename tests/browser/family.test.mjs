@@ -130,11 +130,11 @@ scenario("scrolling back past line 1 goes on into the older members, marked at e
 });
 
 scenario("with a small line cap the members' rows are dropped and loaded again, both ways", async (fx) => {
-  // A history within the cap: stream rows dropped before their offsets are known could not be
-  // counted back from.
+  // A history over the cap: the stream's rows left after the cap dropped the first of their
+  // batch are placed back from the stream's position.
   // A cap far above the view's height: both ends of the window are not near the view at once.
   const cap = 200;
-  const page = await openApp(fx, 50);
+  const page = await openApp(fx, 1000);
   await page.fill("#cap", String(cap));
   await page.press("#cap", "Enter");
   const bounded = (rows, what) => {
