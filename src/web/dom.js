@@ -16,7 +16,7 @@ export const el = {
   posTrack: $("pos-track"), posThumb: $("pos-thumb"), posText: $("pos-text"),
   searchFile: $("search-file"), search: $("search"), searchStatus: $("search-status"),
   searchCancel: $("search-cancel"), searchClose: $("search-close"), searchResults: $("search-results"),
-  searchNote: $("search-note"), searchMore: $("search-more"),
+  searchNote: $("search-note"), searchMore: $("search-more"), searchFamily: $("search-family"),
   timeline: $("timeline"), tlChart: $("tl-chart"), tlTip: $("tl-tip"),
   legend: $("legend"), legendCount: $("legend-count"), legendFiles: $("legend-files"),
   help: $("help"), helpClose: $("help-close"),

@@ -130,11 +130,11 @@ scenario("scrolling back past line 1 goes on into the older members, marked at e
 });
 
 scenario("with a small line cap the members' rows are dropped and loaded again, both ways", async (fx) => {
-  // A history within the cap: stream rows dropped before their offsets are known could not be
-  // counted back from.
+  // A history over the cap: the stream's rows left after the cap dropped the first of their
+  // batch are placed back from the stream's position.
   // A cap far above the view's height: both ends of the window are not near the view at once.
   const cap = 200;
-  const page = await openApp(fx, 50);
+  const page = await openApp(fx, 1000);
   await page.fill("#cap", String(cap));
   await page.press("#cap", "Enter");
   const bounded = (rows, what) => {
@@ -185,4 +185,73 @@ scenario("a damaged compressed member ends at its boundary, which gives the reas
   assert.deepEqual(rows.slice(0, at - 1), lines("older", at - 1), "the member's readable lines, from its line 1");
   assert.ok(`older line ${at}`.startsWith(rows[at - 1]), `the last one, maybe cut: ${rows[at - 1]}`);
   assert.deepEqual(rows.slice(at + 1), lines("app", COUNTS.app), "then all of app.log");
+});
+
+scenario("an empty member is passed: its boundary says it is empty, the older ones stay reachable", async (fx) => {
+  const page = await openApp(fx, 1000, (f) => {
+    const now = Date.now() / 1000;
+    const two = f.write("app.log.2.gz", zlib.gzipSync(lines("two", COUNTS.two).join("\n") + "\n"));
+    const one = f.write("app.log.1", "");
+    fs.utimesSync(two, now - 7200, now - 7200);
+    fs.utimesSync(one, now - 3600, now - 3600);
+    return f.write("app.log", lines("app", COUNTS.app).join("\n") + "\n");
+  });
+  const rows = await scrollToOldest(page, "app.log.2.gz");
+  assert.deepEqual(rows, [
+    ...lines("two", COUNTS.two), BOUNDARY_TWO,
+    "── app.log.1 (empty) ends here · app.log starts ──",
+    ...lines("app", COUNTS.app),
+  ]);
+  assert.match(await page.textContent("#log .edge"), /start of app\.log\.2\.gz, the oldest file/);
+});
+
+scenario("an empty oldest member: its boundary tops the view, the edge says the start", async (fx) => {
+  const page = await openApp(fx, 1000, (f) => {
+    const now = Date.now() / 1000;
+    const one = f.write("app.log.1", "");
+    fs.utimesSync(one, now - 3600, now - 3600);
+    return f.write("app.log", lines("app", COUNTS.app).join("\n") + "\n");
+  });
+  await page.evaluate(() => {
+    document.getElementById("log").scrollTop = 0;
+  });
+  await page.mouse.wheel(0, -400);
+  await waitFor(page, "the start", () => document.querySelector("#log .edge")?.dataset.state === "start" && document.querySelector("#log .marker.boundary"));
+  assert.deepEqual(await rowTexts(page), ["── app.log.1 (empty) ends here · app.log starts ──", ...lines("app", COUNTS.app)]);
+  assert.match(await page.textContent("#log .edge"), /start of app\.log\.1, the oldest file/);
+});
+
+scenario("search older files too: matches of the older members name them; one opens its member at its line", async (fx) => {
+  const page = await openApp(fx);
+  const results = () => page.$$eval("#search-results li", (els) => els.map((e) => [e.querySelector(".file")?.textContent ?? "", e.querySelector(".text").textContent]));
+  const done = (n) => waitFor(page, `${n} results`, (n) => {
+    const s = document.getElementById("search-status");
+    return s.dataset.state === "done" && document.querySelectorAll("#search-results li").length === n;
+  }, n);
+  await page.fill("#filter", "/ line 1[0-2]$/");
+  await page.press("#filter", "Enter");
+  await done(3);
+  assert.deepEqual(await results(), [["", "app line 12"], ["", "app line 11"], ["", "app line 10"]], "the file alone");
+
+  await page.check("#search-family");
+  await done(9);
+  assert.deepEqual(await results(), [
+    ["", "app line 12"], ["", "app line 11"], ["", "app line 10"],
+    ["app.log.1", "one line 12"], ["app.log.1", "one line 11"], ["app.log.1", "one line 10"],
+    ["app.log.2.gz", "two line 12"], ["app.log.2.gz", "two line 11"], ["app.log.2.gz", "two line 10"],
+  ], "newest first, through the family, the members named");
+  assert.match(await page.textContent("#search-status"), /9 matches · every file searched/);
+
+  await page.click("#search-results li:nth-child(5)");
+  await waitFor(page, "app.log.1's page", () => location.pathname.endsWith("/app.log.1") && location.hash === "#L11");
+  await waitFor(page, "its line marked", () => document.querySelector("#log .line.target")?.textContent === "one line 11");
+
+  // Back on app.log, a match in the compressed member opens that one.
+  await page.goBack();
+  await waitFor(page, "app.log's page", () => location.pathname.endsWith("/app.log") && document.querySelector("#log .line"));
+  await page.press("#filter", "Enter");
+  await done(9);
+  await page.click("#search-results li:nth-child(8)");
+  await waitFor(page, "app.log.2.gz's page", () => location.pathname.endsWith("/app.log.2.gz") && location.hash === "#L11");
+  await waitFor(page, "its line marked", () => document.querySelector("#log .line.target")?.textContent === "two line 11");
 });

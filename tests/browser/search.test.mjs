@@ -239,3 +239,52 @@ scenario("timeline: a bar per bucket, hover says its counts, a click opens that 
   await waitFor(page, "the timeline answer", () => document.getElementById("timeline").dataset.buckets === "0");
   assert.ok(await page.isHidden("#timeline"));
 });
+
+/** The lines of a Java stack trace logged at `ms`: its header (with markup in it), 12 frames, a cause. */
+function javaTrace(ms) {
+  const frames = Array.from({ length: 12 }, (_, k) => `\tat com.shop.Frame${k}.call(Frame${k}.java:${k + 1})`);
+  return [
+    `${stamp(ms)} ERROR [main] c.s.OrderService - order 42 failed <b>${PAYLOAD}</b>`,
+    "java.lang.IllegalStateException: order failed",
+    ...frames,
+    "Caused by: java.lang.NullPointerException: cart is null",
+    "\tat com.shop.Cart.total(Cart.java:17)",
+    "\t... 5 more",
+  ];
+}
+
+scenario("search: a match inside a stack trace shows its entry's first line; opening it shows that line", async (fx) => {
+  const filler = (from, n) => Array.from({ length: n }, (_, i) => `${stamp(DAY + (from + i) * 1000)} INFO filler ${from + i}`);
+  const trace = javaTrace(DAY + 3000 * 1000);
+  const file = fx.write("java.log", [...filler(0, 3000), ...trace, ...filler(3001, 3000)].join("\n") + "\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  await page.fill("#filter", "NullPointerException");
+  await page.press("#filter", "Enter");
+  await searchDone(page, 1);
+
+  const head = page.locator("#search-results li .entry-head");
+  assert.equal(await head.textContent(), trace[0], "the entry's first line, as text");
+  assert.equal(await page.locator("#search-results img, #search-results script, #search-results b").count(), 0, "no element injected");
+  assert.equal(await page.evaluate(() => window.__pwned), undefined, "no script ran");
+  const boxes = await page.$$eval("#search-results li > span", (els) => els.map((e) => ({ cls: e.className, top: e.getBoundingClientRect().top, shown: e.offsetParent !== null })));
+  const headTop = boxes.find((b) => b.cls === "entry-head").top;
+  const textTop = boxes.find((b) => b.cls === "text").top;
+  assert.ok(headTop < textTop, "the header is above the matching line");
+
+  await page.click("#search-results li");
+  await waitFor(page, "the match marked", () => /^Caused by: java\.lang\.NullPointerException/.test(document.querySelector("#log .line.target")?.textContent ?? ""));
+  const inView = (text) => page.evaluate((text) => {
+    const log = document.getElementById("log").getBoundingClientRect();
+    const row = [...document.querySelectorAll("#log .line")].find((e) => e.textContent === text);
+    const r = row?.getBoundingClientRect();
+    return !!r && r.top >= log.top && r.bottom <= log.bottom;
+  }, text);
+  const lines = await page.evaluate(() => document.getElementById("log").clientHeight / document.querySelector("#log .line").getBoundingClientRect().height);
+  const gap = trace.length - 3;
+  assert.ok(lines > gap + 1 && lines / 2 < gap, `a view of ${lines} lines: the header ${gap} lines above the match fits, but not above the middle`);
+  assert.ok(await inView(trace[0]), "the entry's first line is in view");
+  assert.ok(await inView(trace[trace.length - 3]), "the match is in view");
+});

@@ -271,3 +271,78 @@ scenario("a #L past the end says why and shows the live end", async (fx) => {
   await waitFor(page, "a live line", () => document.querySelector("#log > :last-child > :last-child")?.textContent === "line 501");
   assertContiguous(await rowFacts(page), "the live end");
 });
+
+scenario("a cap that drops the stream batch's first row still scrolls back to line 1", async (fx) => {
+  // The history comes as one batch whose first row alone has an offset; the cap drops it.
+  const file = numberedFile(fx, "capped.log", 300);
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file) + "?lines=300");
+  await waitLive(page);
+  await waitFor(page, "the last line", () => document.querySelector("#log > :last-child > :last-child")?.textContent === "line 300");
+  await page.fill("#cap", "100");
+  await page.press("#cap", "Enter");
+  await waitFor(page, "the cap", () => document.querySelectorAll("#log .line").length === 100);
+  const box = await page.locator("#log").boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+
+  // Every line shown on the way, however many loads come between two looks.
+  await page.evaluate(() => {
+    const seen = (window.seenLines = new Set());
+    const note = (node) => {
+      if (!(node instanceof Element)) return;
+      if (node.matches(".line")) seen.add(node.textContent);
+      for (const line of node.querySelectorAll(".line")) seen.add(line.textContent);
+    };
+    note(document.getElementById("log"));
+    new MutationObserver((records) => records.forEach((r) => r.addedNodes.forEach(note)))
+      .observe(document.getElementById("log"), { childList: true, subtree: true });
+  });
+  const start = Date.now();
+  for (;;) {
+    const rows = await rowFacts(page);
+    assertContiguous(rows, `from line ${rows[0]?.k}`);
+    const edge = await page.evaluate(() => document.querySelector("#log .edge")?.dataset.state);
+    if (rows[0].k === 1 && edge === "start") break;
+    assert.ok(Date.now() - start < 30000, `line 1 within 30 s (top: line ${rows[0].k})`);
+    await page.evaluate(() => {
+      document.getElementById("log").scrollTop = 0;
+    });
+    await page.mouse.wheel(0, -400);
+    await waitFor(page, "older rows", (k) => {
+      const first = document.querySelector("#log .line")?.textContent;
+      return first !== `line ${k}` || document.querySelector("#log .edge")?.dataset.state === "start";
+    }, rows[0].k);
+  }
+  const seen = new Set(await page.evaluate(() => [...window.seenLines]));
+  const missing = Array.from({ length: 300 }, (_, i) => `line ${i + 1}`).filter((t) => !seen.has(t));
+  assert.deepEqual(missing, [], "every line on the way");
+});
+
+scenario("a #L window that comes while the stream still sends that part as history keeps its line", async (fx) => {
+  // The whole file is the history; the window's answer is held until the history is under way.
+  const file = numberedFile(fx, "history.log", 200000);
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.addInitScript(() => {
+    window.framesSeen = 0;
+    const Socket = window.WebSocket;
+    window.WebSocket = class extends Socket {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener("message", () => window.framesSeen++);
+      }
+    };
+  });
+  let held = null;
+  await page.route(/\/_logview\/api\/lines\?/, async (route) => {
+    await page.waitForFunction(() => window.framesSeen >= 3, null, { polling: 5 }).catch(() => {});
+    held = await page.evaluate(() => document.getElementById("status").dataset.state);
+    await route.continue();
+  }, { times: 1 });
+  await page.goto(viewerUrl(server, file) + "?lines=200000#L199950");
+  await waitFor(page, "the marked line", () => document.querySelector("#log .line.target")?.textContent === "line 199950");
+  assert.equal(held, "loading", "the answer came during the history");
+  await waitLive(page);
+  assertContiguous(await rowFacts(page), "around line 199950");
+});

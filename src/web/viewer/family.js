@@ -78,12 +78,15 @@ export async function describe(path) {
   return info;
 }
 
-/** The marker row between the end of member `path` and the start of `newer` (text only). */
+/** The marker row between the end of member `path` (its `member`) and the start of `newer` (text only). */
 export function boundaryRow(path, newer) {
   const info = members.get(path);
   const notes = [];
+  if (info?.size === 0) notes.push("empty");
   if (info?.compressed) notes.push("compressed");
   if (info?.damaged) notes.push(`damaged: ${info.damaged}`);
   const name = notes.length ? `${baseName(path)} (${notes.join("; ")})` : baseName(path);
-  return makeRow({ kind: "marker", type: "boundary", text: `── ${name} ends here · ${baseName(newer)} starts ──` });
+  const row = makeRow({ kind: "marker", type: "boundary", text: `── ${name} ends here · ${baseName(newer)} starts ──` });
+  row.member = path;
+  return row;
 }

@@ -64,9 +64,12 @@ function rowsOf(answer, keep, member = null) {
   return rows;
 }
 
-/** Lines the live stream has not sent yet are left to it (and a last line still being written). */
+/**
+ * Lines the live stream has not sent yet are left to it (and a last line still being written);
+ * while it sends its history, the window does not reach it (afterTail), so none is left.
+ */
 function beforeLive(answer) {
-  const live = view.liveOffset;
+  const live = view.inHistory ? null : view.liveOffset;
   const last = answer.lines[answer.lines.length - 1];
   return (l) => (live === null || l.offset < live) && !(answer.partial && l === last);
 }
@@ -101,6 +104,8 @@ function succeeded() {
 export function updateEdge() {
   if (view.merged) return setEdge("");
   const first = view.rows[0];
+  // A boundary stays on top only when its member, the oldest, was empty.
+  if (first?.type === "boundary") return setEdge(`start of ${baseName(first.member)}, the oldest file`, "start");
   if (!first || !first.line) return setEdge("");
   const older = first.offset === 0 ? knownOlder(fileOf(first)) : undefined;
   if (first.offset === 0 && older === undefined) lookUpOlder(fileOf(first), updateEdge);
@@ -111,44 +116,66 @@ export function updateEdge() {
 
 /**
  * Gives offsets, numbers and times to the stream's rows around row `i` (the stream tells the
- * offset of the first line of each batch only). Resolves to false when it could not.
+ * offset of the first line of each batch only): counted on from a row before it with an
+ * offset, else back from one after it, else back from the end of the rows (where the window
+ * stops, or the stream's position). Resolves to false when it could not.
  */
 export async function enrich(i) {
   const rows = view.rows;
   let p = i;
   while (p >= 0 && rows[p].line && rows[p].offset === null) p--;
-  const g = gen;
-  if (p >= 0 && rows[p].line) {
-    const from = rows[p];
-    const a = await ask(fileOf(from), { from: from.offset }, Math.min(10000, i - p + 64));
-    if (g !== gen) return false;
-    if (!from.member) learn(a);
-    let j = view.rows.indexOf(from);
-    if (j < 0 || a.lines[0]?.offset !== from.offset) return false;
-    for (const l of a.lines) {
-      const row = view.rows[j++];
-      if (!row?.line || (row.offset !== null && row.offset !== l.offset)) break;
-      fill(row, l);
-    }
-    propagate(view.rows.indexOf(from));
-    return true;
-  }
-  // No known offset before it: count back from the first row with one.
+  if (p >= 0 && rows[p].line) return enrichFrom(rows[p], i - p);
   let k = i;
   while (k < rows.length && rows[k].line && rows[k].offset === null) k++;
-  if (k >= rows.length || !rows[k].line) return false;
-  const to = rows[k];
-  const a = await ask(fileOf(to), { before: to.offset }, Math.min(10000, k - p - 1));
+  if (k < rows.length && rows[k].line) return enrichBefore(rows[k - 1], fileOf(rows[k]), rows[k].offset, k - p - 1);
+  const end = k === rows.length ? tailEnd() : null;
+  return end !== null && enrichBefore(rows[k - 1], end.file, end.offset, k - p - 1);
+}
+
+/** Fills the rows from `from` (which has an offset) on, `n` of them and some more. */
+async function enrichFrom(from, n) {
+  const g = gen;
+  const a = await ask(fileOf(from), { from: from.offset }, Math.min(10000, n + 64));
   if (g !== gen) return false;
-  if (!to.member) learn(a);
-  let j = view.rows.indexOf(to) - 1;
-  for (let n = a.lines.length - 1; n >= 0 && j >= 0; n--, j--) {
+  if (!from.member) learn(a);
+  let j = view.rows.indexOf(from);
+  if (j < 0 || a.lines[0]?.offset !== from.offset) return false;
+  for (const l of a.lines) {
+    const row = view.rows[j++];
+    if (!row?.line || (row.offset !== null && row.offset !== l.offset)) break;
+    fill(row, l);
+  }
+  propagate(view.rows.indexOf(from));
+  return true;
+}
+
+/** Fills up to `n` rows without an offset back from `last`, the line that ends at `offset` of `file`. */
+async function enrichBefore(last, file, offset, n) {
+  const g = gen;
+  const a = await ask(file, { before: offset }, Math.min(10000, n));
+  if (g !== gen) return false;
+  if (file === view.path) learn(a);
+  let j = view.rows.indexOf(last);
+  if (j < 0) return false;
+  for (let m = a.lines.length - 1; m >= 0 && j >= 0; m--, j--) {
     const row = view.rows[j];
     if (!row.line || row.offset !== null) break;
-    fill(row, a.lines[n]);
+    fill(row, a.lines[m]);
   }
-  propagate(view.rows.indexOf(to));
+  propagate(view.rows.indexOf(last));
   return true;
+}
+
+/**
+ * Where the line after the last row starts, `{file, offset}`: where the window stops, or
+ * while it reaches the live end, the first line still queued or else the stream's position
+ * (a `pos` event's offset is the end of its batch). Null when not known.
+ */
+function tailEnd() {
+  if (!view.attached) return view.tailNext === null ? null : { file: view.tailMember ?? view.path, offset: view.tailNext };
+  const queued = view.queue[0];
+  const offset = queued ? (queued.kind === "line" ? queued.offset ?? null : null) : view.liveOffset;
+  return offset === null ? null : { file: view.path, offset };
 }
 
 function fill(row, l) {
@@ -201,17 +228,25 @@ async function rowsBefore(first, n, stale) {
 
 /**
  * The last lines of the member older than the first row's file (whose line 1 it is), then the
- * boundary between them; null when there is none, or once `stale()`.
+ * boundary between them; an empty member is its boundary alone, and the lines come from the
+ * next older one. Null when there is no older member, or once `stale()`.
  */
 async function olderRows(first, n, stale) {
-  const newer = fileOf(first);
-  const older = await olderOf(newer);
-  if (older === null || stale()) return null;
-  const { size } = await describe(older);
-  // An empty member has no lines: the boundary alone.
-  const a = size > 0 ? await ask(older, { before: size }, n) : { lines: [] };
-  if (stale()) return null;
-  return [...rowsOf(a, () => true, older), boundaryRow(older, newer)];
+  const boundaries = [];
+  let newer = fileOf(first);
+  for (;;) {
+    const older = await olderOf(newer);
+    if (stale()) return null;
+    if (older === null) return boundaries.length ? boundaries : null;
+    const { size } = await describe(older);
+    if (stale()) return null;
+    boundaries.unshift(boundaryRow(older, newer));
+    if (size > 0) {
+      const a = await ask(older, { before: size }, n);
+      return stale() ? null : [...rowsOf(a, () => true, older), ...boundaries];
+    }
+    newer = older;
+  }
 }
 
 /** After a load at either end: the edges and counts again, and on when lines came (the reader
@@ -255,11 +290,14 @@ export async function loadAfter() {
   }
 }
 
-/** After rows from an answer were added at the end: where the window stops, or that it is attached. */
+/**
+ * After rows from an answer were added at the end: where the window stops, or that it is
+ * attached (never while the stream sends its history: its lines would come after the rows).
+ */
 function afterTail(a, rows) {
   // The rows kept are the answer's first lines: the others are left to the stream.
   const next = rows.length < a.lines.length ? a.lines[rows.length].offset : a.next;
-  if (view.liveOffset !== null && next >= view.liveOffset) {
+  if (view.liveOffset !== null && !view.inHistory && next >= view.liveOffset) {
     view.tailNext = null;
     if (!view.attached) {
       view.attached = true;
@@ -325,13 +363,18 @@ function emptyWindow() {
   view.tailMember = null;
 }
 
+/** Lines loaded above a target opened as the first line; above one inside an entry, more (its first line is within 200). */
+const ABOVE_TARGET = 100;
+const ABOVE_ENTRY = 300;
+
 /**
  * Replaces the window with the lines at `anchor` (`{from}`, `{line}`, `{time}`); `target`:
  * the line number to mark and put in the middle ("first": the first line of the answer),
- * else the first line goes to the top.
+ * else the first line goes to the top; `entry`: the offset of the first line of the entry the
+ * target belongs to (a stack trace's header), kept in view.
  * Resolves to true once shown; a refusal shows its reason in the banner.
  */
-export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target = null } = {}) {
+export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target = null, entry = null } = {}) {
   const g = ++gen;
   busy = true;
   try {
@@ -348,7 +391,7 @@ export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target
     let i = target === null ? -1 : target === "first" ? 0 : view.rows.findIndex((r) => r.number === target);
     if (i === 0 && rows.length && rows[0].offset > 0) {
       // Some lines before the one asked for, so that it can sit in the middle.
-      const b = await ask(view.path, { before: rows[0].offset }, 100);
+      const b = await ask(view.path, { before: rows[0].offset }, entry === null ? ABOVE_TARGET : ABOVE_ENTRY);
       if (g !== gen) return false;
       const older = rowsOf(b, (l) => l.offset < rows[0].offset);
       prependRows(older);
@@ -357,7 +400,7 @@ export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target
       i = older.length;
     }
     setTarget(i);
-    if (i >= 0) centerRow(i);
+    if (i >= 0) showTarget(i, entry);
     else el.log.scrollTop = 0;
     succeeded();
     return true;
@@ -372,6 +415,16 @@ export async function openAt(anchor, { lines = Math.min(pageSize(), 300), target
       hooks.changed();
     }
   }
+}
+
+/**
+ * Puts row `i` in the middle of the view, or lower when the row at offset `entry` above it
+ * (its entry's first line) would be above the view: that row then goes to the top.
+ */
+function showTarget(i, entry) {
+  centerRow(i);
+  const head = entry === null ? null : view.rows.find((r, j) => j < i && r.line && !r.member && r.offset === entry);
+  if (head && head.node.getBoundingClientRect().top < el.log.getBoundingClientRect().top) head.node.scrollIntoView({ block: "start" });
 }
 
 /**

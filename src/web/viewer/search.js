@@ -1,11 +1,14 @@
 // Searching the whole file (the search API, newest match first): the results panel filled as
 // the answer streams in (a batch per animation frame, at most MAX_SHOWN rendered), its count
-// and progress, "older matches", cancelling (Esc), opening a match's place in the file, and
-// moving from match to match (n / N). Result text is plain text from the API: it is only ever
-// set with text nodes, and its matches are <mark> elements made here.
+// and progress, "older matches", cancelling (Esc), opening a match's place in the file (with
+// the first line of the entry a match inside a stack trace belongs to), and
+// moving from match to match (n / N). With "search older files too" the rotated family is
+// searched (`family=1`): a match in an older member names it, and opens that member's page at
+// its line. Result text and paths are plain text from the API: they are only ever set with
+// text nodes, and the matches are <mark> elements made here.
 
-import { el, show, formatCount } from "../dom.js";
-import { streamSearch, HttpError } from "../api.js";
+import { el, show, formatCount, baseName } from "../dom.js";
+import { streamSearch, fetchLines, hrefFor, HttpError } from "../api.js";
 import { view } from "./state.js";
 
 /** Matching lines asked for per request. */
@@ -23,6 +26,8 @@ const s = {
   gen: 0,
   /** `{q?, regex?, level?}` of the search shown, or null. */
   query: null,
+  /** The search covers the file's older members too (`family=1`). */
+  family: false,
   results: [],
   /** Results waiting for the next frame. */
   pending: [],
@@ -31,7 +36,7 @@ const s = {
   /** "idle" | "running" | "done" | "cancelled" | "error" */
   state: "idle",
   ctrl: null,
-  /** Where the next page starts (`before=`; null: the end of the file), if `more`. */
+  /** Where the next page starts (`before=`: an offset, or of a family search a token; null: the end of the file), if `more`. */
   next: null,
   /** There is more to search: older matches, or the rest of a page cut short. */
   more: false,
@@ -62,6 +67,9 @@ export function setupSearch(a) {
   el.searchFile.addEventListener("click", () => startSearch(el.filter.value));
   el.searchCancel.addEventListener("click", cancelSearch);
   el.searchClose.addEventListener("click", closeSearch);
+  el.searchFamily.addEventListener("change", () => {
+    if (s.query) startSearch(el.filter.value);
+  });
   el.searchMore.addEventListener("click", () => {
     if (s.more) fetchPage(s.next);
   });
@@ -81,6 +89,7 @@ export function startSearch(value) {
   if (!query || !view.path) return closeSearch();
   reset();
   s.query = query;
+  s.family = el.searchFamily.checked;
   show(el.search, true);
   actions.searched(query);
   fetchPage(null);
@@ -113,18 +122,35 @@ function reset() {
   s.ctrl?.abort();
   cancelAnimationFrame(s.raf);
   Object.assign(s, {
-    gen: s.gen + 1, query: null, results: [], pending: [], shown: 0, raf: 0, state: "idle", ctrl: null,
+    gen: s.gen + 1, query: null, family: false, results: [], pending: [], shown: 0, raf: 0, state: "idle", ctrl: null,
     next: null, more: false, pageFrom: 0, scanned: 0, total: 0, waiting: false, elapsed: 0, error: "", current: -1, wanted: null,
   });
   el.searchResults.replaceChildren();
   updateStatus();
 }
 
-/** A page ended early: going on resumes before its last result (none is sent twice). */
+/**
+ * A page ended early: going on resumes before its last result (none is sent twice); when that
+ * is in an older member, whose offsets only a `next` token can name, the page is asked again.
+ */
 function cutShort() {
-  if (s.results.length > s.pageFrom) s.next = s.results[s.results.length - 1].offset;
+  const last = s.results[s.results.length - 1];
+  if (s.results.length > s.pageFrom && !inMember(last)) s.next = last.offset;
+  else if (s.results.length > s.pageFrom) dropPage();
   s.more = s.next !== 0;
 }
+
+/** Forgets the results of the page under way. */
+function dropPage() {
+  s.results.length = s.pageFrom;
+  s.pending = s.pending.filter((i) => i < s.pageFrom);
+  for (const li of el.searchResults.querySelectorAll("li[data-i]")) if (Number(li.dataset.i) >= s.pageFrom) li.remove();
+  s.shown = el.searchResults.childElementCount;
+  if (s.current >= s.pageFrom) s.current = -1;
+}
+
+/** The result is in an older member of the file (a family search's). */
+const inMember = (r) => typeof r.path === "string" && r.path !== view.path;
 
 /** Asks for the next page of matches: the newest ones before `before` (null: the end). */
 async function fetchPage(before) {
@@ -134,6 +160,7 @@ async function fetchPage(before) {
   Object.assign(s, { ctrl, state: "running", next: before, more: false, pageFrom: s.results.length, scanned: 0, total: 0, waiting: false, error: "" });
   updateStatus();
   const params = { ...s.query, limit: String(PAGE) };
+  if (s.family) params.family = "1";
   if (before !== null) params.before = String(before);
   try {
     await streamSearch(view.path, params, ctrl.signal, (item) => {
@@ -174,7 +201,7 @@ function onItem(item) {
     s.state = "done";
     s.next = item.next ?? null;
     // A page that ends with the file's first line has nothing older either.
-    s.more = s.next !== null && s.next > 0;
+    s.more = s.next !== null && s.next !== 0;
     s.scanned = s.total = item.scanned;
     s.elapsed = item.elapsed_ms;
     schedule();
@@ -205,7 +232,7 @@ function updateStatus() {
   const pct = s.total > 0 ? `scanned ${Math.floor((100 * s.scanned) / s.total)}%` : "scanning";
   let text = "";
   if (s.state === "running") text = s.waiting ? `waiting for a free scan slot · ${count}` : `${pct} · ${count}`;
-  else if (s.state === "done") text = s.more ? `${count} · older matches remain` : `${count} · whole file searched`;
+  else if (s.state === "done") text = s.more ? `${count} · older matches remain` : `${count} · ${s.family ? "every file" : "whole file"} searched`;
   else if (s.state === "cancelled") text = `cancelled · ${count}`;
   else if (s.state === "error") text = `${s.error} · ${count}`;
   el.searchStatus.textContent = text;
@@ -254,16 +281,28 @@ function span(className, text) {
   return node;
 }
 
-/** One result: number, time, the text with its matches marked. Text nodes only. */
+/**
+ * One result: number, time, the text with its matches marked; above a match inside an entry
+ * (a stack trace), the entry's first line, dimmed. Text nodes only.
+ */
 function resultNode(r, i) {
   const li = document.createElement("li");
   li.dataset.i = i;
   li.dataset.offset = r.offset;
   if (typeof r.number === "number") li.dataset.n = r.number;
   li.title = "Open this line in the file";
+  if (typeof r.entry?.text === "string") {
+    li.classList.add("in-entry");
+    li.append(span("entry-head", r.entry.text));
+  }
   li.append(span("num", typeof r.number === "number" ? formatCount(r.number) : ""));
   const stamp = stampOf(r.text);
   li.append(span("time", stamp ?? ""));
+  if (inMember(r)) {
+    const file = span("file", baseName(r.path));
+    file.title = r.path;
+    li.append(file);
+  }
   const text = span("text", "");
   let last = 0;
   for (const [a, b] of charRanges(r.text, r.ranges || [])) {
@@ -279,7 +318,7 @@ function resultNode(r, i) {
   return li;
 }
 
-/** Opens the file's window at result `i` (its line marked, context around it). */
+/** Opens the file's window at result `i` (its line marked, context around it, its entry's first line in view). */
 function openResult(i) {
   const r = s.results[i];
   if (!r) return;
@@ -290,8 +329,21 @@ function openResult(i) {
     li.classList.add("current");
     li.scrollIntoView({ block: "nearest" });
   }
+  if (inMember(r)) return openMember(r);
   if (typeof r.number === "number") history.replaceState(history.state, "", `#L${r.number}`);
-  actions.openAt({ from: r.offset }, { target: "first" });
+  // A match inside an entry opens with the entry's first line in view.
+  actions.openAt({ from: r.offset }, { target: "first", entry: r.entry?.offset ?? null });
+}
+
+/**
+ * Opens the page of the older member result `r` is in, at its line (`#L<number>`; a number
+ * the search did not know is asked from the lines API), as a link inside the page would.
+ */
+async function openMember(r) {
+  let n = r.number;
+  if (typeof n !== "number") n = (await fetchLines(r.path, { from: r.offset }, 1).catch(() => null))?.lines?.[0]?.number;
+  history.pushState(null, "", hrefFor(r.path) + (typeof n === "number" ? `#L${n}` : ""));
+  dispatchEvent(new PopStateEvent("popstate"));
 }
 
 /**
