@@ -504,8 +504,10 @@ impl Session {
                 if !dirs.is_empty() {
                     timeout = timeout.min(DIR_SCAN);
                 }
+                if let Some(left) = self.batch.buffers.release_idle() {
+                    timeout = timeout.min(left);
+                }
                 let seen: Vec<u64> = self.files.iter().map(|f| f.seen).collect();
-                self.batch.buffers.release();
                 watch::wait_any(subs, &seen, timeout);
             }
         }
