@@ -288,8 +288,16 @@ function updatePending() {
   el.pending.textContent = `${formatCount(view.waiting)} waiting`;
 }
 
+/**
+ * Where scrollToEnd last put the view. Rows laid out after it (blocks sized from an estimate,
+ * wrapped lines, a gutter) move the end away without the reader scrolling: a scroll event that
+ * finds the view at or below this spot is that, not the reader leaving the end.
+ */
+let pinnedTop = 0;
+
 function scrollToEnd() {
   el.log.scrollTop = el.log.scrollHeight;
+  pinnedTop = el.log.scrollTop;
 }
 
 function setFollow(on) {
@@ -354,8 +362,12 @@ function setCap(value) {
   view.cap = Math.min(MAX_CAP, Math.max(MIN_CAP, n));
   el.cap.value = view.cap;
   store.set("cap", view.cap);
-  if (view.follow) view.dropped += dropFirst(view.rows.length - view.cap);
-  else trim();
+  if (view.follow) {
+    view.dropped += dropFirst(view.rows.length - view.cap);
+    scrollToEnd();
+  } else {
+    trim();
+  }
   if (view.queue.length > view.cap) trimQueue(view.queue.length - view.cap);
   updateDropped();
   updateFilterCount();
@@ -387,6 +399,7 @@ function onLogClick(e) {
 
 function onLogScroll() {
   const atEnd = el.log.scrollHeight - el.log.scrollTop - el.log.clientHeight <= END_SLACK;
+  if (view.follow && !atEnd && el.log.scrollTop >= pinnedTop) return scrollToEnd();
   const follow = atEnd && view.attached;
   if (follow !== view.follow) setFollow(follow);
   onScroll();

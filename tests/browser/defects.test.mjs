@@ -1,0 +1,43 @@
+// Issue 13's defects a new user hit: lowering "keep" while following, the status line's
+// countdown, narrow screens, the listing's filter on the way back, keyboard and contrast,
+// wrapped records, the tab title.
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import { scenario, waitFor, waitLive, waitLineCount, encodePath } from "./helpers.mjs";
+
+function viewerUrl(server, file, query = "") {
+  return server.url.replace(/\/$/, "") + encodePath(file) + query;
+}
+
+const numbered = (from, n, pad = "") => Array.from({ length: n }, (_, i) => `line ${from + i}${pad}`).join("\n") + "\n";
+
+/** The view sits at its end and follows (no "jump to end" offered). */
+function following(page) {
+  return page.evaluate(() => {
+    const log = document.getElementById("log");
+    return { atEnd: log.scrollHeight - log.scrollTop - log.clientHeight <= 8, jump: !document.getElementById("jump").hidden };
+  });
+}
+
+for (const option of ["wrap", "numbers", "time"]) {
+  scenario(`lowering "keep" with ${option} on keeps following the end`, async (fx) => {
+    const long = " " + "word ".repeat(40);
+    const file = fx.write("app.log", numbered(1, 600, long));
+    const server = await fx.server();
+    const page = await fx.page({ width: 900, height: 500 });
+    await page.goto(viewerUrl(server, file, `?${option}=1`));
+    await waitLive(page);
+    await waitLineCount(page, 600);
+    await page.fill("#cap", "100");
+    await page.press("#cap", "Enter");
+    await waitLineCount(page, 100);
+    fs.appendFileSync(file, numbered(601, 20, long));
+    await waitFor(page, "line 620", () => [...document.querySelectorAll("#log .line")].some((e) => e.textContent.startsWith("line 620 ")));
+    await waitFor(page, "the view at its end", () => {
+      const log = document.getElementById("log");
+      return log.scrollHeight - log.scrollTop - log.clientHeight <= 8;
+    });
+    assert.deepEqual(await following(page), { atEnd: true, jump: false });
+  });
+}
