@@ -41,3 +41,43 @@ for (const option of ["wrap", "numbers", "time"]) {
     assert.deepEqual(await following(page), { atEnd: true, jump: false });
   });
 }
+
+function waitState(page, state) {
+  return waitFor(page, `status ${state}`, (s) => document.getElementById("status").dataset.state === s, state);
+}
+
+scenario("the reconnect countdown moves nothing, tells only changes, and has a keyboard retry", async (fx) => {
+  const file = fx.write("app.log", "only line\n");
+  const first = await fx.server();
+  const page = await fx.page({ width: 1200 });
+  await page.goto(viewerUrl(first, file));
+  await waitLive(page);
+  const filterX = () => page.$eval("#filter", (e) => e.getBoundingClientRect().left);
+  const live = await filterX();
+  assert.equal(await page.$eval("#status", (e) => e.getAttribute("aria-live") ?? e.getAttribute("role")), null, "the countdown is no live region");
+  await page.evaluate(() => {
+    window.said = [];
+    new MutationObserver(() => window.said.push(document.getElementById("status-say").textContent)).observe(document.getElementById("status-say"), { childList: true, characterData: true, subtree: true });
+  });
+
+  await first.stop();
+  await waitState(page, "reconnecting");
+  // Several ticks of the countdown (and attempts) later: the filter box has not moved.
+  const xs = [];
+  for (let i = 0; i < 6; i++) {
+    xs.push(await filterX());
+    await new Promise((r) => setTimeout(r, 300)); // samples the countdown, not a wait for the page
+  }
+  assert.deepEqual(xs, xs.map(() => live), "the filter box stays where it was");
+  const said = await page.evaluate(() => window.said);
+  assert.ok(said.length <= 2 && said.every((t) => !/\d+s/.test(t)), `told: ${JSON.stringify(said)}`);
+  assert.equal(await page.getAttribute("#status-say", "role"), "status");
+
+  // The retry is a button the keyboard reaches.
+  assert.equal(await page.$eval("#retry", (b) => b.tagName + (b.hidden ? " hidden" : "")), "BUTTON");
+  await fx.server({ port: first.port });
+  await page.focus("#retry");
+  await page.keyboard.press("Enter");
+  await waitLive(page);
+  assert.ok(await page.isHidden("#retry"), "no retry while live");
+});

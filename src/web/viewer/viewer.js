@@ -477,6 +477,7 @@ export function setupViewer() {
   el.jump.addEventListener("click", jumpToEnd);
   el.cap.addEventListener("change", () => setCap(el.cap.value));
   el.status.addEventListener("click", () => reconnectNow(true));
+  el.retry.addEventListener("click", () => reconnectNow(true));
   el.log.addEventListener("scroll", onLogScroll, { passive: true });
   el.log.addEventListener("click", onLogClick);
   document.addEventListener("copy", onCopy);
