@@ -81,3 +81,21 @@ scenario("the reconnect countdown moves nothing, tells only changes, and has a k
   await waitLive(page);
   assert.ok(await page.isHidden("#retry"), "no retry while live");
 });
+
+scenario("back from a file finds the listing's filter as it was left", async (fx) => {
+  fx.write("logs/alpha.log", "a\n");
+  fx.write("logs/beta.log", "b\n");
+  fx.write("logs/gamma.log", "c\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(server.url.replace(/\/$/, "") + encodePath(fx.root + "/logs"));
+  await waitFor(page, "the listing", () => document.querySelectorAll("#files tr.entry").length === 3);
+  await page.fill("#files-filter", "ta.l");
+  await page.click("#files tr.entry:not([hidden]) a");
+  await waitLive(page);
+  await page.goBack();
+  await waitFor(page, "the listing again", () => document.body.dataset.mode === "browser");
+  assert.equal(await page.inputValue("#files-filter"), "ta.l");
+  const shown = await page.$$eval("#files tr.entry:not([hidden]) a", (as) => as.map((a) => a.textContent));
+  assert.deepEqual(shown, ["beta.log"]);
+});
