@@ -99,3 +99,22 @@ scenario("back from a file finds the listing's filter as it was left", async (fx
   const shown = await page.$$eval("#files tr.entry:not([hidden]) a", (as) => as.map((a) => a.textContent));
   assert.deepEqual(shown, ["beta.log"]);
 });
+
+scenario("wrapped without a gutter, a line's continuation rows hang indented", async (fx) => {
+  const file = fx.write("app.log", `first ${"word ".repeat(80)}\nsecond short\n`);
+  const server = await fx.server();
+  const page = await fx.page({ width: 700 });
+  await page.goto(viewerUrl(server, file, "?wrap=1&numbers=0&time=0"));
+  await waitLive(page);
+  await waitLineCount(page, 2);
+  const lefts = await page.$eval("#log .line", (line) => {
+    const range = document.createRange();
+    range.selectNodeContents(line);
+    const rects = [...range.getClientRects()].filter((r) => r.width > 0);
+    const top = Math.min(...rects.map((r) => r.top));
+    const leftOf = (rs) => Math.round(Math.min(...rs.map((r) => r.left)));
+    return [leftOf(rects.filter((r) => r.top < top + 2)), leftOf(rects.filter((r) => r.top >= top + 2))];
+  });
+  const [first, rest] = lefts;
+  assert.ok(rest - first >= 20, `continuation rows ${rest - first}px further right`);
+});
