@@ -25,6 +25,7 @@ const MODULES: &[(&str, &str)] = &[
     ("viewer/entries.js", include_str!("web/viewer/entries.js")),
     ("viewer/options.js", include_str!("web/viewer/options.js")),
     ("viewer/json.js", include_str!("web/viewer/json.js")),
+    ("viewer/title.js", include_str!("web/viewer/title.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

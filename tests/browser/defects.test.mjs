@@ -118,3 +118,25 @@ scenario("wrapped without a gutter, a line's continuation rows hang indented", a
   const [first, rest] = lefts;
   assert.ok(rest - first >= 20, `continuation rows ${rest - first}px further right`);
 });
+
+scenario("in a background tab the title counts unseen lines and errors, reset when shown", async (fx) => {
+  const file = fx.write("app.log", "2026-11-28T10:00:00Z INFO start\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  assert.equal(await page.title(), "app.log — logview");
+  const setHidden = (hidden) =>
+    page.evaluate((hidden) => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => (hidden ? "hidden" : "visible") });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, hidden);
+  await setHidden(true);
+  fs.appendFileSync(file, "2026-11-28T10:00:01Z INFO a\n2026-11-28T10:00:02Z ERROR b\n2026-11-28T10:00:03Z INFO c\n2026-11-28T10:00:04Z ERROR d\n");
+  await waitFor(page, "the count in the title", () => document.title === "(4, 2 errors) app.log — logview");
+  fs.appendFileSync(file, "2026-11-28T10:00:05Z INFO e\n");
+  await waitFor(page, "one more", () => document.title === "(5, 2 errors) app.log — logview");
+  await setHidden(false);
+  assert.equal(await page.title(), "app.log — logview");
+});

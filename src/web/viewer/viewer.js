@@ -2,7 +2,7 @@
 // stream's lines (appended once per frame while the window reaches the live end, else
 // counted), following the end, pause, the line cap, `#L<number>` addresses, the toolbar's
 // controls (the filter, level, wrap, numbers and time kept in the address), clicks and copies
-// inside the lines (fold toggles, JSON lines), and the wiring of the whole-file search, the
+// inside the lines (fold toggles, JSON lines), the tab's title, and the wiring of the whole-file search, the
 // timeline strip and the merged legend.
 
 import { el, show, store, setMode, setWhere, baseName, formatCount } from "../dom.js";
@@ -21,6 +21,7 @@ import { urlOption, setUrlOptions } from "./options.js";
 import { parseLevel } from "./levels.js";
 import { setupMerged, startMerged, stopMerged, learnFiles, tagRow } from "./merged.js";
 import { resetFamily } from "./family.js";
+import { setTitle, countArrived, seen } from "./title.js";
 
 const FILTER_DELAY_MS = 100;
 /** Lines shown around the line an address names. */
@@ -45,7 +46,7 @@ function hashLine() {
 export function openViewer(info, { waitMissing = false } = {}) {
   setMode("viewer");
   setWhere(info.path, hrefFor(info.parent));
-  document.title = `${baseName(info.path)} — logview`;
+  setTitle(`${baseName(info.path)} — logview`, { fresh: true });
   el.download.href = rawUrl(info.path);
   el.log.classList.toggle("numbers", el.numbers.checked);
   begin(info.path);
@@ -60,6 +61,7 @@ export function openViewer(info, { waitMissing = false } = {}) {
 /** Shows the merged view of `paths` (files or directories) and starts following it. */
 export function openMerged(paths) {
   setMode("viewer");
+  setTitle("merged view — logview", { fresh: true });
   startMerged(paths);
   // No line numbers in a merged view: the gutter would stay empty.
   el.log.classList.remove("numbers");
@@ -149,6 +151,7 @@ export function whenOpened(fn) {
 
 /** Confirmed lines from the stream; the first starts at the stream's last position. */
 function onLines(items) {
+  if (!view.inHistory) countArrived(items);
   if (view.liveOffset !== null) items[0].offset = view.liveOffset;
   if (view.liveNumber !== null) for (const item of items) item.number = view.liveNumber++;
   if (view.attached) for (const item of items) enqueue(item);
@@ -493,6 +496,7 @@ export function setupViewer() {
   window.addEventListener("online", () => reconnectNow());
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) reconnectNow();
+    seen();
   });
   window.addEventListener("hashchange", () => {
     const n = hashLine();
