@@ -26,6 +26,7 @@ const MODULES: &[(&str, &str)] = &[
     ("viewer/options.js", include_str!("web/viewer/options.js")),
     ("viewer/json.js", include_str!("web/viewer/json.js")),
     ("viewer/title.js", include_str!("web/viewer/title.js")),
+    ("viewer/colours.js", include_str!("web/viewer/colours.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

@@ -140,3 +140,67 @@ scenario("in a background tab the title counts unseen lines and errors, reset wh
   await setHidden(false);
   assert.equal(await page.title(), "app.log — logview");
 });
+
+/** WCAG contrast of two `rgb(r, g, b)` colours. */
+function contrast(a, b) {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map((v) => {
+      const x = Number(v) / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}
+
+scenario("256-colour and truecolor text, line numbers, times and input borders reach WCAG contrast in both themes", async (fx) => {
+  const file = fx.write(
+    "app.log",
+    [
+      "\x1b[38;5;214morange 256\x1b[0m plain",
+      "\x1b[38;2;255;165;0morange true\x1b[0m",
+      "\x1b[38;2;20;20;90mnavy true\x1b[0m",
+      "\x1b[38;5;226;48;5;21myellow on its own blue\x1b[0m",
+    ].join("\n") + "\n",
+  );
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file, "?numbers=1&time=1"));
+  await waitLive(page);
+  await waitLineCount(page, 4);
+  for (const scheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme: scheme });
+    const facts = await page.evaluate(() => {
+      const cs = (e, p) => getComputedStyle(e, p);
+      const spans = [...document.querySelectorAll("#log .line span[style]")].map((s) => ({ text: s.textContent, colour: cs(s).color, bg: cs(s).backgroundColor }));
+      const line = document.querySelector("#log .line");
+      return {
+        bg: cs(document.body).backgroundColor,
+        bar: cs(document.querySelector("#viewer .toolbar")).backgroundColor,
+        spans,
+        gutter: cs(line, "::before").color,
+        gutterText: cs(line, "::before").content,
+        filterBorder: cs(document.getElementById("filter")).borderTopColor,
+        filterBg: cs(document.getElementById("filter")).backgroundColor,
+        capBorder: cs(document.getElementById("cap")).borderTopColor,
+      };
+    });
+    for (const s of facts.spans.filter((s) => !s.text.includes("its own blue"))) {
+      const c = contrast(s.colour, facts.bg);
+      assert.ok(c >= 4.5, `${scheme}: "${s.text}" ${s.colour} on ${facts.bg}: ${c.toFixed(2)}`);
+    }
+    // A colour set on its own background stays as the line chose it.
+    const own = facts.spans.find((s) => s.text.includes("its own blue"));
+    assert.equal(own.colour, "rgb(255, 255, 0)");
+    assert.match(facts.gutterText, /\d/);
+    assert.ok(contrast(facts.gutter, facts.bg) >= 4.5, `${scheme}: gutter ${facts.gutter}: ${contrast(facts.gutter, facts.bg).toFixed(2)}`);
+    for (const border of [facts.filterBorder, facts.capBorder]) {
+      for (const against of [facts.filterBg, facts.bar]) {
+        assert.ok(contrast(border, against) >= 3, `${scheme}: border ${border} on ${against}: ${contrast(border, against).toFixed(2)}`);
+      }
+    }
+  }
+  // Copying a coloured line gives its text only.
+  assert.equal(await page.textContent("#log .line"), "orange 256 plain");
+});

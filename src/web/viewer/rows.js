@@ -9,6 +9,7 @@ import { view } from "./state.js";
 import { classify } from "./levels.js";
 import { linkAppended, linkPrepended, unlink, placeToggle } from "./entries.js";
 import { renderJson } from "./json.js";
+import { fixColours } from "./colours.js";
 
 /** Rows per block in #log. */
 const CHUNK_ROWS = 200;
@@ -41,6 +42,7 @@ export function makeRow(item) {
   }
   node.className = "line";
   node.innerHTML = item.html; // server-escaped HTML of exactly one line
+  fixColours(node, item.html);
   node.dataset.t = timeLabel(item.time ?? null, item.t ?? null);
   const row = {
     node, line: true, html: item.html, text: null, hit: true, match: true, marked: false, entry: null,
@@ -57,6 +59,7 @@ export function makeRow(item) {
 /** Puts a line row's content back to the server's HTML (without marks), with its controls. */
 export function restoreRow(row) {
   row.node.innerHTML = row.html; // server-escaped HTML of exactly one line
+  fixColours(row.node, row.html);
   row.marked = false;
   if (row.json) renderJson(row);
   placeToggle(row);
