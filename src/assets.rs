@@ -27,6 +27,7 @@ const MODULES: &[(&str, &str)] = &[
     ("viewer/json.js", include_str!("web/viewer/json.js")),
     ("viewer/title.js", include_str!("web/viewer/title.js")),
     ("viewer/colours.js", include_str!("web/viewer/colours.js")),
+    ("viewer/menu.js", include_str!("web/viewer/menu.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

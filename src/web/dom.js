@@ -19,7 +19,7 @@ export const el = {
   searchNote: $("search-note"), searchMore: $("search-more"),
   timeline: $("timeline"), tlChart: $("tl-chart"), tlTip: $("tl-tip"),
   legend: $("legend"), legendCount: $("legend-count"), legendFiles: $("legend-files"),
-  help: $("help"), helpClose: $("help-close"),
+  help: $("help"), helpClose: $("help-close"), options: $("options"), optionsToggle: $("options-toggle"),
 };
 
 export function show(node, visible) {

@@ -204,3 +204,46 @@ scenario("256-colour and truecolor text, line numbers, times and input borders r
   // Copying a coloured line gives its text only.
   assert.equal(await page.textContent("#log .line"), "orange 256 plain");
 });
+
+scenario("at 390 px the header keeps the file name and the toolbar folds its options into a menu", async (fx) => {
+  const file = fx.write("some/deeply/nested/directory/of/services/payments-api.log", "2026-11-28T10:00:00Z INFO hello\n");
+  const server = await fx.server();
+  const page = await fx.page({ width: 390, height: 700 });
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  // The path is cut from its start: its end (the file name) is in the box, its start is not.
+  const header = await page.$eval("#where", (h) => {
+    const box = h.getBoundingClientRect();
+    const text = h.firstChild;
+    const range = document.createRange();
+    const edge = (from, to) => {
+      range.setStart(text, from);
+      range.setEnd(text, to);
+      return range.getBoundingClientRect();
+    };
+    const n = text.length;
+    const name = edge(n - "payments-api.log".length, n);
+    return { cut: h.scrollWidth > h.clientWidth, nameIn: name.left >= box.left - 1 && name.right <= box.right + 1, startIn: edge(0, 1).left >= box.left - 1 };
+  });
+  assert.deepEqual(header, { cut: true, nameIn: true, startIn: false });
+  assert.equal(await page.textContent("#where"), file, "the text is the whole path");
+
+  // The toolbar: two rows at most, the options behind a button.
+  const rows = await page.$$eval("#viewer > .toolbar:first-child > :not([hidden])", (els) => {
+    const centres = els.map((e) => e.getBoundingClientRect()).filter((r) => r.width > 1 && r.height > 1).map((r) => (r.top + r.bottom) / 2);
+    return centres.sort((a, b) => a - b).filter((c, i, all) => i === 0 || c - all[i - 1] > 12).length;
+  });
+  assert.ok(rows <= 2, `the toolbar takes ${rows} rows`);
+  assert.ok(await page.isHidden("#wrap"));
+  await page.click("#options-toggle");
+  assert.equal(await page.getAttribute("#options-toggle", "aria-expanded"), "true");
+  await page.check("#wrap");
+  assert.equal(new URL(page.url()).searchParams.get("wrap"), "1");
+  await page.keyboard.press("Escape");
+  assert.ok(await page.isHidden("#wrap"), "Esc closes the menu");
+
+  // Wide, the options are in the toolbar itself.
+  await page.setViewportSize({ width: 1200, height: 700 });
+  assert.ok(await page.isVisible("#wrap"));
+  assert.ok(await page.isHidden("#options-toggle"));
+});

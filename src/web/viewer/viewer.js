@@ -22,6 +22,7 @@ import { parseLevel } from "./levels.js";
 import { setupMerged, startMerged, stopMerged, learnFiles, tagRow } from "./merged.js";
 import { resetFamily } from "./family.js";
 import { setTitle, countArrived, seen } from "./title.js";
+import { setupMenu } from "./menu.js";
 
 const FILTER_DELAY_MS = 100;
 /** Lines shown around the line an address names. */
@@ -427,6 +428,7 @@ function pushUp() {
 }
 
 export function setupViewer() {
+  setupMenu();
   view.cap = readCap();
   el.cap.value = view.cap;
   // Each toggle: its class on #log, its key in the address (which wins) and in the storage.
