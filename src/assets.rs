@@ -28,6 +28,7 @@ const MODULES: &[(&str, &str)] = &[
     ("viewer/title.js", include_str!("web/viewer/title.js")),
     ("viewer/colours.js", include_str!("web/viewer/colours.js")),
     ("viewer/menu.js", include_str!("web/viewer/menu.js")),
+    ("viewer/times.js", include_str!("web/viewer/times.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

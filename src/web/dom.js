@@ -11,7 +11,7 @@ export const el = {
   viewer: $("viewer"), status: $("status"), statusSay: $("status-say"), retry: $("retry"), filter: $("filter"), filterCount: $("filter-count"), level: $("level"),
   filterError: $("filter-error"),
   pause: $("pause"), pending: $("pending-count"), wrap: $("wrap"), numbers: $("numbers"),
-  times: $("times"), cap: $("cap"), clear: $("clear"), dropped: $("dropped"), log: $("log"),
+  times: $("times"), clock: $("clock"), cap: $("cap"), clear: $("clear"), dropped: $("dropped"), log: $("log"),
   jump: $("jump"), download: $("download"), goto: $("goto"), gotoInput: $("goto-input"),
   posTrack: $("pos-track"), posThumb: $("pos-thumb"), posText: $("pos-text"),
   searchFile: $("search-file"), search: $("search"), searchStatus: $("search-status"),

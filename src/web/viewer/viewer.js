@@ -8,7 +8,7 @@
 import { el, show, store, setMode, setWhere, baseName, formatCount } from "../dom.js";
 import { hrefFor, rawUrl } from "../api.js";
 import { view, DEFAULT_CAP, MIN_CAP, MAX_CAP, END_SLACK } from "./state.js";
-import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt, rowAt, selectedRows } from "./rows.js";
+import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt, rowAt, selectedRows, relabelTimes } from "./rows.js";
 import { toggleFold } from "./entries.js";
 import { toggleJson, copyText } from "./json.js";
 import { applyFilter, filterRow, refilter, setAfterSlice, stopFilter, updateFilterCount } from "./filter.js";
@@ -23,6 +23,7 @@ import { setupMerged, startMerged, stopMerged, learnFiles, tagRow } from "./merg
 import { resetFamily } from "./family.js";
 import { setTitle, countArrived, seen } from "./title.js";
 import { setupMenu } from "./menu.js";
+import { setClock } from "./times.js";
 
 const FILTER_DELAY_MS = 100;
 /** Lines shown around the line an address names. */
@@ -443,6 +444,12 @@ export function setupViewer() {
     });
   }
   el.level.addEventListener("change", () => setLevel(el.level.value));
+  el.clock.value = setClock(urlOption("clock") ?? store.get("clock", "local"), relabelTimes);
+  el.clock.addEventListener("change", () => {
+    const clock = setClock(el.clock.value);
+    store.set("clock", clock);
+    setUrlOptions({ clock: clock === "local" ? null : clock });
+  });
   setAfterSlice(() => {
     if (view.follow) scrollToEnd();
   });
