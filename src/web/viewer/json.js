@@ -1,11 +1,35 @@
 // JSON lines (the entry marker's `data-json`): shown compactly as `time level message key=value …`
-// with the keys dimmed, expanded on a click to the pretty-printed object, and copied as the
-// original line. The object comes from the line's text (JSON.parse of its textContent); every
+// with the keys dimmed, or with chosen keys as columns after the message (`cols=` in the
+// address), expanded on a click to the pretty-printed object, and copied as the original line. The object comes from the line's text (JSON.parse of its textContent); every
 // part of it is inserted as text, never as markup.
 
 const MESSAGE_KEYS = ["msg", "message", "@message", "event"];
 const TIME_KEYS = ["time", "ts", "timestamp", "@timestamp"];
 const LEVEL_KEYS = ["level", "severity", "lvl"];
+
+/** Keys shown as columns after the message, in order (the rest stay `key=value`). */
+let columns = [];
+/** Every key seen in the JSON lines, for the column picker; `onNewKey` hears of new ones. */
+const seenKeys = new Set();
+let onNewKey = () => {};
+
+/** Sets the column keys from "a, b c" (commas or spaces); returns them. */
+export function setColumns(text, newKey = onNewKey) {
+  columns = [...new Set(String(text ?? "").split(/[\s,]+/).filter(Boolean))];
+  onNewKey = newKey;
+  return columns;
+}
+
+/** Keys offered at most (a file whose keys are ids would offer without end). */
+const MAX_KEYS = 200;
+
+function learnKeys(obj) {
+  for (const k of Object.keys(obj)) {
+    if (seenKeys.has(k) || seenKeys.size >= MAX_KEYS) continue;
+    seenKeys.add(k);
+    onNewKey(k);
+  }
+}
 
 /** The first of `keys` that `obj` has, or null. */
 const firstKey = (obj, keys) => keys.find((k) => Object.hasOwn(obj, k)) ?? null;
@@ -34,14 +58,23 @@ function compact(obj) {
   if (time !== null) parts.push(span("json-time", valueText(obj[time])));
   if (level !== null) parts.push(span("json-level", String(obj[level]).toUpperCase()));
   if (message !== null) parts.push(span("json-msg", typeof obj[message] === "string" ? obj[message] : JSON.stringify(obj[message])));
+  for (const k of columns) parts.push(column(obj, k));
   for (const [k, v] of Object.entries(obj)) {
-    if (k === time || k === level || k === message) continue;
+    if (k === time || k === level || k === message || columns.includes(k)) continue;
     const pair = span("json-pair", "");
     pair.append(span("k", k + "="), valueText(v));
     parts.push(pair);
   }
   parts.forEach((p, i) => out.append(...(i ? [" ", p] : [p])));
   return out;
+}
+
+/** A column cell: the key's value (empty when the line lacks it), the key in its tooltip. */
+function column(obj, key) {
+  const cell = span("json-col", Object.hasOwn(obj, key) ? valueText(obj[key]) : "");
+  cell.title = key;
+  cell.dataset.key = key;
+  return cell;
 }
 
 /** The row's node after its entry marker: the line's own text (a `.src` tag comes before it). */
@@ -63,10 +96,12 @@ export function renderJson(row) {
   if (row.obj === undefined) {
     row.text = row.node.textContent;
     row.obj = parseObject(rest.map((n) => n.textContent).join(""));
+    if (row.obj) learnKeys(row.obj);
   }
   if (row.obj === null) return;
   for (const n of rest) n.remove();
   row.node.classList.add("json");
+  row.node.classList.toggle("json-cols", columns.length > 0);
   row.node.append(compact(row.obj));
   if (row.expanded) row.node.append(span("json-pretty", JSON.stringify(row.obj, null, 2)));
 }

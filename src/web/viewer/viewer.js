@@ -8,9 +8,9 @@
 import { el, show, store, setMode, setWhere, baseName, formatCount } from "../dom.js";
 import { hrefFor, rawUrl } from "../api.js";
 import { view, DEFAULT_CAP, MIN_CAP, MAX_CAP, END_SLACK } from "./state.js";
-import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt, rowAt, selectedRows, relabelTimes } from "./rows.js";
+import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt, rowAt, selectedRows, relabelTimes, restoreRow } from "./rows.js";
 import { toggleFold } from "./entries.js";
-import { toggleJson, copyText } from "./json.js";
+import { toggleJson, copyText, setColumns } from "./json.js";
 import { applyFilter, filterRow, refilter, setAfterSlice, stopFilter, updateFilterCount } from "./filter.js";
 import { startConn, stopConn, reconnectNow, fileTarget, mergeTarget } from "./conn.js";
 import { setHooks, resetWindow, openAt, reloadEnd, onScroll, loadBefore, trim, updateEdge } from "./scrollback.js";
@@ -444,6 +444,7 @@ export function setupViewer() {
     });
   }
   el.level.addEventListener("change", () => setLevel(el.level.value));
+  setupColumns();
   el.clock.value = setClock(urlOption("clock") ?? store.get("clock", "local"), relabelTimes);
   el.clock.addEventListener("change", () => {
     const clock = setClock(el.clock.value);
@@ -528,6 +529,23 @@ export function setupViewer() {
       updateFilterCount();
       if (view.follow) scrollToEnd();
     },
+  });
+}
+
+/** The JSON column picker: keys from the address, offered from the keys seen, applied to every JSON row. */
+function setupColumns() {
+  const offer = (key) => {
+    el.columnsField.hidden = false;
+    const option = document.createElement("option");
+    option.value = key;
+    el.jsonKeys.append(option);
+  };
+  el.columns.value = setColumns(urlOption("cols"), offer).join(", ");
+  el.columns.addEventListener("change", () => {
+    const keys = setColumns(el.columns.value);
+    setUrlOptions({ cols: keys.join(",") });
+    for (const row of view.rows) if (row.json && row.obj) restoreRow(row);
+    refilter();
   });
 }
 
