@@ -10,10 +10,9 @@ export const CLOCKS = ["local", "utc", "ago"];
 /** How often "ago" times move on. */
 const AGO_TICK_MS = 5000;
 
-/** Tags before the text (the entry marker, a merged view's tag, a colour) are skipped. */
-const LEADING_TAGS = /^(?:<[^>]*>)*/;
+/** A stamp at the start of a line's text, after its tags (entry marker, a merged view's tag, a colour). */
 const STAMP = new RegExp(
-  "^\\[?(?:" +
+  "^(?:<[^>]*>)*\\[?(?:" +
     // 1-8: ISO 8601 / RFC 3339 and `YYYY-MM-DD HH:MM:SS[.,fff]`, zone optional
     "(\\d{4})-(\\d\\d)-(\\d\\d)[T ](\\d\\d):(\\d\\d):(\\d\\d)(?:[.,](\\d{1,9}))?(Z|[+-]\\d\\d:?\\d\\d)?" +
     // 9-13: syslog
@@ -48,8 +47,7 @@ function syslogYear(mo, d) {
 
 /** The time a line's server HTML starts with (after its tags), as epoch ms, or null. */
 export function stampOf(html) {
-  const text = html.slice(LEADING_TAGS.exec(html)[0].length);
-  const m = STAMP.exec(text);
+  const m = STAMP.exec(html);
   if (!m) return null;
   let t;
   if (m[1]) {
@@ -77,7 +75,7 @@ export function setClock(value, onTick = relabel) {
   clock = CLOCKS.includes(value) ? value : "local";
   relabel = onTick;
   clearInterval(ticker);
-  if (clock === "ago") ticker = setInterval(() => relabel(), AGO_TICK_MS);
+  if (clock === "ago") ticker = setInterval(() => document.hidden || relabel(), AGO_TICK_MS);
   relabel();
   return clock;
 }
