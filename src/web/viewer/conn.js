@@ -86,7 +86,9 @@ export function setStatus(state, text, said = text) {
   el.status.dataset.state = state;
   el.status.textContent = text;
   el.status.title = state === "reconnecting" ? `${text}: click to reconnect now` : text;
-  const retry = state === "reconnecting" || state === "closed";
+  // Also during a new attempt of a reconnect: the button neither flickers nor loses the focus.
+  const retry = state === "reconnecting" || state === "closed" || (state === "connecting" && conn.reason !== "");
+  if (!retry && document.activeElement === el.retry) el.log.focus();
   el.retry.hidden = !retry;
   el.retry.textContent = state === "closed" ? "Try again" : "Retry now";
   if (el.statusSay.textContent !== said) el.statusSay.textContent = said;

@@ -1,9 +1,9 @@
 // The viewer of one file or of a merged view of several: opening and leaving it, the live
 // stream's lines (appended once per frame while the window reaches the live end, else
 // counted), following the end, pause, the line cap, `#L<number>` addresses, the toolbar's
-// controls (the filter, level, wrap, numbers and time kept in the address), clicks and copies
-// inside the lines (fold toggles, JSON lines), the tab's title, and the wiring of the whole-file search, the
-// timeline strip and the merged legend.
+// controls (the filter, level, wrap, numbers, time, clock and JSON columns kept in the
+// address), clicks and copies inside the lines (fold toggles, JSON lines), the tab's title,
+// and the wiring of the whole-file search, the timeline strip and the merged legend.
 
 import { el, show, store, setMode, setWhere, baseName, formatCount } from "../dom.js";
 import { hrefFor, rawUrl } from "../api.js";
