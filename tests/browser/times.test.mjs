@@ -31,8 +31,12 @@ scenario("live lines' stamps are read from their text and shown in UTC, local ti
   await waitLive(page);
   await waitLineCount(page, 1);
   assert.equal(await page.inputValue("#clock"), "utc");
-  fs.appendFileSync(file, LIVE.join("\n") + "\n");
-  await waitLineCount(page, 1 + LIVE.length);
+  const json = ['{"ts":"2026-11-28T10:00:09.5Z","msg":"json iso"}', '{"time":1795860010,"msg":"json epoch"}'];
+  fs.appendFileSync(file, [...LIVE, ...json].join("\n") + "\n");
+  await waitLineCount(page, 1 + LIVE.length + json.length);
+  // A JSON line's time is its object's time key (a stamp, or epoch seconds).
+  const jsonTimes = await page.$$eval("#log .line.json", (els) => els.map((e) => e.dataset.t));
+  assert.deepEqual(jsonTimes, ["10:00:09.500Z", new Date(1795860010 * 1000).toISOString().slice(11, 23) + "Z"]);
 
   let t = await times(page);
   assert.equal(t[LIVE[0]], "10:00:01.250Z");

@@ -8,7 +8,7 @@ import { el, formatClock, baseName } from "../dom.js";
 import { view } from "./state.js";
 import { classify } from "./levels.js";
 import { linkAppended, linkPrepended, unlink, placeToggle } from "./entries.js";
-import { renderJson } from "./json.js";
+import { renderJson, jsonTime } from "./json.js";
 import { fixColours } from "./colours.js";
 import { stampOf, timeLabel } from "./times.js";
 
@@ -50,12 +50,14 @@ export function makeRow(item) {
     // A live line's time is read from its text (the stream does not tell it).
     stamp: item.time == null ? stampOf(item.html) : null,
   };
-  node.dataset.t = rowTime(row);
   setOffset(row, item.offset ?? null);
   setNumber(row, item.number ?? null);
   rowByNode.set(node, row);
   classify(row);
   if (row.json) renderJson(row);
+  // A live JSON line's time is its object's.
+  if (row.obj && item.time == null) row.stamp ??= jsonTime(row.obj);
+  node.dataset.t = rowTime(row);
   return row;
 }
 

@@ -3,7 +3,8 @@
 // the stream does not tell, read from the line's own text when its row is made: one anchored
 // regex per row, no layout reads. Forms: ISO 8601 / RFC 3339 (with or without a zone; without
 // one it is local time), `YYYY-MM-DD HH:MM:SS[.,fff]`, syslog `Nov 25 03:14:00` (this year),
-// and nginx's access log `[25/Nov/2026:03:14:00 +0000]` after the client and user fields.
+// and nginx's access log `[25/Nov/2026:03:14:00 +0000]` after the client and user fields
+// (a JSON line's time key is read by json.js, through stampOf).
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 export const CLOCKS = ["local", "utc", "ago"];
