@@ -294,19 +294,26 @@ function updatePending() {
 }
 
 /**
- * Where scrollToEnd last put the view. Rows laid out after it (blocks sized from an estimate,
- * wrapped lines, a gutter) move the end away without the reader scrolling: a scroll event that
- * finds the view at or below this spot is that, not the reader leaving the end.
+ * Where scrollToEnd last put the view, and how tall the rows were then (null once the view
+ * stopped following). Rows laid out after it (blocks sized from an estimate, wrapped lines, a
+ * gutter) move the end away without the reader scrolling: a scroll event that finds the rows'
+ * height changed and the view at or below that spot is that, not the reader leaving the end.
  */
-let pinnedTop = 0;
+let pinned = null;
 
 function scrollToEnd() {
   el.log.scrollTop = el.log.scrollHeight;
-  pinnedTop = el.log.scrollTop;
+  pinned = { top: el.log.scrollTop, height: el.log.scrollHeight };
+}
+
+/** The end moved away under a following view, the reader did not scroll. */
+function endMovedAway() {
+  return pinned !== null && el.log.scrollTop >= pinned.top && el.log.scrollHeight !== pinned.height;
 }
 
 function setFollow(on) {
   view.follow = on;
+  if (!on) pinned = null;
   view.unseen = 0;
   el.jump.dataset.count = 0;
   el.jump.textContent = "↓ Jump to end";
@@ -404,7 +411,7 @@ function onLogClick(e) {
 
 function onLogScroll() {
   const atEnd = el.log.scrollHeight - el.log.scrollTop - el.log.clientHeight <= END_SLACK;
-  if (view.follow && !atEnd && el.log.scrollTop >= pinnedTop) return scrollToEnd();
+  if (view.follow && !atEnd && endMovedAway()) return scrollToEnd();
   const follow = atEnd && view.attached;
   if (follow !== view.follow) setFollow(follow);
   onScroll();
