@@ -25,6 +25,10 @@ const MODULES: &[(&str, &str)] = &[
     ("viewer/entries.js", include_str!("web/viewer/entries.js")),
     ("viewer/options.js", include_str!("web/viewer/options.js")),
     ("viewer/json.js", include_str!("web/viewer/json.js")),
+    ("viewer/title.js", include_str!("web/viewer/title.js")),
+    ("viewer/colours.js", include_str!("web/viewer/colours.js")),
+    ("viewer/menu.js", include_str!("web/viewer/menu.js")),
+    ("viewer/times.js", include_str!("web/viewer/times.js")),
 ];
 
 /// `(content type, body)` of an asset under `/_logview/`.

@@ -1,6 +1,7 @@
 // The file browser (at `/` and at directory paths): the listing table, its sorting, its name
 // filter, and its refresh (new files appear, sizes and times move, removed files go, without
 // reloading: one listing request every REFRESH_MS while the listing is shown and visible),
+// its filter kept in the history entry (back from a file finds it as it was left),
 // and the ways into a merged view: files ticked (in any listing) and opened together, or every
 // file of a directory. File names are only ever set as text.
 
@@ -53,7 +54,8 @@ export function showBrowser(path, parent, groups, reload = null) {
   show(el.followDir, path !== null);
   if (path !== null) el.followDir.href = mergeHref([path]);
   browse.groups = groups;
-  el.filesFilter.value = "";
+  // Back from a file: the listing's filter as it was left (kept in the history entry).
+  el.filesFilter.value = history.state?.filesFilter ?? "";
   renderFiles();
   browse.reload = reload;
   clearTimeout(browse.timer);
@@ -257,7 +259,10 @@ export function setupBrowser(navigate) {
       if (row.dataset.family === family) row.hidden = !open;
     }
   });
-  el.filesFilter.addEventListener("input", filterFiles);
+  el.filesFilter.addEventListener("input", () => {
+    filterFiles();
+    history.replaceState({ ...history.state, filesFilter: el.filesFilter.value }, "");
+  });
   el.filesFilter.addEventListener("keydown", (e) => {
     if (e.key !== "Enter") return;
     const first = el.files.querySelector("tr.entry:not([hidden]) a");

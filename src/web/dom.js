@@ -8,10 +8,11 @@ export const el = {
   browser: $("browser"), files: $("files"), filesFilter: $("files-filter"),
   filesCount: $("files-count"), filesEmpty: $("files-empty"), followDir: $("follow-dir"),
   pickedCount: $("picked-count"), openTogether: $("open-together"),
-  viewer: $("viewer"), status: $("status"), filter: $("filter"), filterCount: $("filter-count"), level: $("level"),
+  viewer: $("viewer"), status: $("status"), statusSay: $("status-say"), retry: $("retry"), filter: $("filter"), filterCount: $("filter-count"), level: $("level"),
   filterError: $("filter-error"),
   pause: $("pause"), pending: $("pending-count"), wrap: $("wrap"), numbers: $("numbers"),
-  times: $("times"), cap: $("cap"), clear: $("clear"), dropped: $("dropped"), log: $("log"),
+  times: $("times"), clock: $("clock"), columns: $("columns"), columnsField: $("columns-field"),
+  jsonKeys: $("json-keys"), cap: $("cap"), clear: $("clear"), dropped: $("dropped"), log: $("log"),
   jump: $("jump"), download: $("download"), goto: $("goto"), gotoInput: $("goto-input"),
   posTrack: $("pos-track"), posThumb: $("pos-thumb"), posText: $("pos-text"),
   searchFile: $("search-file"), search: $("search"), searchStatus: $("search-status"),
@@ -19,7 +20,7 @@ export const el = {
   searchNote: $("search-note"), searchMore: $("search-more"), searchFamily: $("search-family"),
   timeline: $("timeline"), tlChart: $("tl-chart"), tlTip: $("tl-tip"),
   legend: $("legend"), legendCount: $("legend-count"), legendFiles: $("legend-files"),
-  help: $("help"), helpClose: $("help-close"),
+  help: $("help"), helpClose: $("help-close"), options: $("options"), optionsToggle: $("options-toggle"),
 };
 
 export function show(node, visible) {

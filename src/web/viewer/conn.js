@@ -64,7 +64,7 @@ export function mergeTarget(paths) {
  */
 export function startConn(target, params, handlers, { waitMissing = false } = {}) {
   stopConn();
-  Object.assign(conn, { target, params, handlers, waitMissing, pos: null, staged: [], stopped: false, attempt: 0, settled: false });
+  Object.assign(conn, { target, params, handlers, waitMissing, pos: null, staged: [], stopped: false, attempt: 0, settled: false, reason: "" });
   connect();
 }
 
@@ -77,10 +77,21 @@ export function stopConn() {
   conn.ws = null;
 }
 
-export function setStatus(state, text) {
+/**
+ * The status line: `text` shown (in a fixed-width area, cut with an ellipsis, whole in its
+ * tooltip), and `said` told to assistive tech only when it changes (a countdown's ticks are
+ * not told). The retry button shows while reconnecting or closed.
+ */
+export function setStatus(state, text, said = text) {
   el.status.dataset.state = state;
   el.status.textContent = text;
-  el.status.title = state === "reconnecting" ? "Click to reconnect now" : "";
+  el.status.title = state === "reconnecting" ? `${text}: click to reconnect now` : text;
+  // Also during a new attempt of a reconnect: the button neither flickers nor loses the focus.
+  const retry = state === "reconnecting" || state === "closed" || (state === "connecting" && conn.reason !== "");
+  if (!retry && document.activeElement === el.retry) el.log.focus();
+  el.retry.hidden = !retry;
+  el.retry.textContent = state === "closed" ? "Try again" : "Retry now";
+  if (el.statusSay.textContent !== said) el.statusSay.textContent = said;
 }
 
 function connect() {
@@ -98,11 +109,13 @@ function connect() {
   ws.binaryType = "arraybuffer";
   conn.ws = ws;
   conn.opened = false;
-  setStatus("connecting", conn.pos ? "reconnecting…" : "connecting…");
+  // A new attempt while reconnecting is not news: what is told stays the reason.
+  setStatus("connecting", conn.pos ? "reconnecting…" : "connecting…", conn.reason ? `reconnecting (${conn.reason})` : undefined);
   ws.onopen = () => {
     if (gen !== conn.gen) return;
     conn.opened = true;
     conn.attempt = 0;
+    conn.reason = "";
     conn.waitMissing = false;
     conn.handlers.opened?.();
     setStatus("loading", "loading…");
@@ -199,7 +212,7 @@ async function busyReason() {
 function closed(reason) {
   clearInterval(conn.ticker);
   setStatus("closed", `closed: ${reason}`);
-  el.status.title = "Click to try again";
+  el.status.title = `closed: ${reason}: click to try again`;
 }
 
 function reconnectLater(reason) {
@@ -215,7 +228,7 @@ function reconnectLater(reason) {
 
 function showCountdown() {
   const secs = Math.max(0, Math.ceil((conn.retryAt - Date.now()) / 1000));
-  setStatus("reconnecting", `reconnecting in ${secs}s (${conn.reason})`);
+  setStatus("reconnecting", `reconnecting in ${secs}s (${conn.reason})`, `reconnecting (${conn.reason})`);
 }
 
 /** Skips the wait when the network or the tab comes back, or on a click on the status. */

@@ -1,14 +1,52 @@
 // JSON lines (the entry marker's `data-json`): shown compactly as `time level message key=value …`
-// with the keys dimmed, expanded on a click to the pretty-printed object, and copied as the
-// original line. The object comes from the line's text (JSON.parse of its textContent); every
+// with the keys dimmed, or with chosen keys as columns after the message (`cols=` in the
+// address), expanded on a click to the pretty-printed object, and copied as the original line. The object comes from the line's text (JSON.parse of its textContent); every
 // part of it is inserted as text, never as markup.
+
+import { stampOf } from "./times.js";
 
 const MESSAGE_KEYS = ["msg", "message", "@message", "event"];
 const TIME_KEYS = ["time", "ts", "timestamp", "@timestamp"];
 const LEVEL_KEYS = ["level", "severity", "lvl"];
 
+/** Keys shown as columns after the message, in order (the rest stay `key=value`). */
+let columns = [];
+/** Every key seen in the JSON lines, for the column picker; `onNewKey` hears of new ones. */
+const seenKeys = new Set();
+let onNewKey = () => {};
+
+/** Sets the column keys from "a, b c" (commas or spaces); returns them. */
+export function setColumns(text, newKey = onNewKey) {
+  columns = [...new Set(String(text ?? "").split(/[\s,]+/).filter(Boolean))];
+  onNewKey = newKey;
+  return columns;
+}
+
+/** Keys offered at most (a file whose keys are ids would offer without end). */
+const MAX_KEYS = 200;
+
+function learnKeys(obj) {
+  for (const k of Object.keys(obj)) {
+    if (seenKeys.has(k) || seenKeys.size >= MAX_KEYS) continue;
+    seenKeys.add(k);
+    onNewKey(k);
+  }
+}
+
 /** The first of `keys` that `obj` has, or null. */
 const firstKey = (obj, keys) => keys.find((k) => Object.hasOwn(obj, k)) ?? null;
+
+/**
+ * The time a JSON line's object tells (its first time key): a stamp string in a form the time
+ * column reads, or epoch seconds or milliseconds; else null.
+ */
+export function jsonTime(obj) {
+  const key = firstKey(obj, TIME_KEYS);
+  const v = key === null ? null : obj[key];
+  if (typeof v === "string") return stampOf(v);
+  if (typeof v === "number" && v > 1e9) return v > 1e12 ? v : v * 1000;
+  return null;
+}
 
 /** A value as `key=value` shows it: strings bare unless they hold spaces, the rest as JSON. */
 function valueText(v) {
@@ -34,14 +72,23 @@ function compact(obj) {
   if (time !== null) parts.push(span("json-time", valueText(obj[time])));
   if (level !== null) parts.push(span("json-level", String(obj[level]).toUpperCase()));
   if (message !== null) parts.push(span("json-msg", typeof obj[message] === "string" ? obj[message] : JSON.stringify(obj[message])));
+  for (const k of columns) parts.push(column(obj, k));
   for (const [k, v] of Object.entries(obj)) {
-    if (k === time || k === level || k === message) continue;
+    if (k === time || k === level || k === message || columns.includes(k)) continue;
     const pair = span("json-pair", "");
     pair.append(span("k", k + "="), valueText(v));
     parts.push(pair);
   }
   parts.forEach((p, i) => out.append(...(i ? [" ", p] : [p])));
   return out;
+}
+
+/** A column cell: the key's value (empty when the line lacks it), the key in its tooltip. */
+function column(obj, key) {
+  const cell = span("json-col", Object.hasOwn(obj, key) ? valueText(obj[key]) : "");
+  cell.title = key;
+  cell.dataset.key = key;
+  return cell;
 }
 
 /** The row's node after its entry marker: the line's own text (a `.src` tag comes before it). */
@@ -63,10 +110,12 @@ export function renderJson(row) {
   if (row.obj === undefined) {
     row.text = row.node.textContent;
     row.obj = parseObject(rest.map((n) => n.textContent).join(""));
+    if (row.obj) learnKeys(row.obj);
   }
   if (row.obj === null) return;
   for (const n of rest) n.remove();
   row.node.classList.add("json");
+  row.node.classList.toggle("json-cols", columns.length > 0);
   row.node.append(compact(row.obj));
   if (row.expanded) row.node.append(span("json-pretty", JSON.stringify(row.obj, null, 2)));
 }

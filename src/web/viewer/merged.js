@@ -7,6 +7,7 @@
 import { el, show, setWhere, baseName } from "../dom.js";
 import { hrefFor } from "../api.js";
 import { view } from "./state.js";
+import { setTitle } from "./title.js";
 
 /** Colours of the palette (style.css: `[data-c="N"]`); more files than this reuse them. */
 const COLOURS = 8;
@@ -100,7 +101,7 @@ function describe() {
   const count = n ? `${n} ${n === 1 ? "file" : "files"}` : "merged view";
   setWhere(`${count}: ${names.join(", ")}`, hrefFor(commonDir(merged.paths)));
   el.where.title = merged.paths.join("\n");
-  document.title = `${n > 3 ? count : names.join(", ")} — logview`;
+  setTitle(`${n > 3 ? count : names.join(", ")} — logview`);
   el.legendCount.textContent = count;
 }
 

@@ -8,7 +8,9 @@ import { el, formatClock, baseName } from "../dom.js";
 import { view } from "./state.js";
 import { classify } from "./levels.js";
 import { linkAppended, linkPrepended, unlink, placeToggle } from "./entries.js";
-import { renderJson } from "./json.js";
+import { renderJson, jsonTime } from "./json.js";
+import { fixColours } from "./colours.js";
+import { stampOf, timeLabel } from "./times.js";
 
 /** Rows per block in #log. */
 const CHUNK_ROWS = 200;
@@ -41,22 +43,28 @@ export function makeRow(item) {
   }
   node.className = "line";
   node.innerHTML = item.html; // server-escaped HTML of exactly one line
-  node.dataset.t = timeLabel(item.time ?? null, item.t ?? null);
+  fixColours(node, item.html);
   const row = {
     node, line: true, html: item.html, text: null, hit: true, match: true, marked: false, entry: null,
-    offset: null, number: null, time: item.time ?? null,
+    offset: null, number: null, time: item.time ?? null, at: item.t ?? null,
+    // A live line's time is read from its text (the stream does not tell it).
+    stamp: item.time == null ? stampOf(item.html) : null,
   };
   setOffset(row, item.offset ?? null);
   setNumber(row, item.number ?? null);
   rowByNode.set(node, row);
   classify(row);
   if (row.json) renderJson(row);
+  // A live JSON line's time is its object's.
+  if (row.obj && item.time == null) row.stamp ??= jsonTime(row.obj);
+  node.dataset.t = rowTime(row);
   return row;
 }
 
 /** Puts a line row's content back to the server's HTML (without marks), with its controls. */
 export function restoreRow(row) {
   row.node.innerHTML = row.html; // server-escaped HTML of exactly one line
+  fixColours(row.node, row.html);
   row.marked = false;
   if (row.json) renderJson(row);
   placeToggle(row);
@@ -80,13 +88,16 @@ export function setNumber(row, number) {
 
 export function setTime(row, time) {
   row.time = time;
-  row.node.dataset.t = timeLabel(time, null);
+  row.at = null;
+  row.node.dataset.t = rowTime(row);
 }
 
-/** The time column: the line's own time, else `~` and when it arrived, else nothing. */
-function timeLabel(own, arrived) {
-  if (own !== null) return formatClock(own);
-  return arrived === null ? "" : "~" + formatClock(arrived);
+/** The time column of a line row: its own time (told or read), else `~` and its arrival. */
+const rowTime = (row) => timeLabel(row.time ?? row.stamp, row.at);
+
+/** Every line's time column again (the clock changed, or time passed for "ago"). */
+export function relabelTimes() {
+  for (const row of view.rows) if (row.line) row.node.dataset.t = rowTime(row);
 }
 
 /**

@@ -1,16 +1,16 @@
 // The viewer of one file or of a merged view of several: opening and leaving it, the live
 // stream's lines (appended once per frame while the window reaches the live end, else
 // counted), following the end, pause, the line cap, `#L<number>` addresses, the toolbar's
-// controls (the filter, level, wrap, numbers and time kept in the address), clicks and copies
-// inside the lines (fold toggles, JSON lines), and the wiring of the whole-file search, the
-// timeline strip and the merged legend.
+// controls (the filter, level, wrap, numbers, time, clock and JSON columns kept in the
+// address), clicks and copies inside the lines (fold toggles, JSON lines), the tab's title,
+// and the wiring of the whole-file search, the timeline strip and the merged legend.
 
 import { el, show, store, setMode, setWhere, baseName, formatCount } from "../dom.js";
 import { hrefFor, rawUrl } from "../api.js";
 import { view, DEFAULT_CAP, MIN_CAP, MAX_CAP, END_SLACK } from "./state.js";
-import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt, rowAt, selectedRows } from "./rows.js";
+import { makeRow, appendRows, emptyLog, dropFirst, setTarget, rowIndexAt, rowAt, selectedRows, relabelTimes, restoreRow } from "./rows.js";
 import { toggleFold } from "./entries.js";
-import { toggleJson, copyText } from "./json.js";
+import { toggleJson, copyText, setColumns } from "./json.js";
 import { applyFilter, filterRow, refilter, setAfterSlice, stopFilter, updateFilterCount } from "./filter.js";
 import { startConn, stopConn, reconnectNow, fileTarget, mergeTarget } from "./conn.js";
 import { setHooks, resetWindow, openAt, reloadEnd, onScroll, loadBefore, trim, updateEdge } from "./scrollback.js";
@@ -21,6 +21,9 @@ import { urlOption, setUrlOptions } from "./options.js";
 import { parseLevel } from "./levels.js";
 import { setupMerged, startMerged, stopMerged, learnFiles, tagRow } from "./merged.js";
 import { resetFamily } from "./family.js";
+import { setTitle, countArrived, seen } from "./title.js";
+import { setupMenu } from "./menu.js";
+import { setClock } from "./times.js";
 
 const FILTER_DELAY_MS = 100;
 /** Lines shown around the line an address names. */
@@ -45,7 +48,7 @@ function hashLine() {
 export function openViewer(info, { waitMissing = false } = {}) {
   setMode("viewer");
   setWhere(info.path, hrefFor(info.parent));
-  document.title = `${baseName(info.path)} — logview`;
+  setTitle(`${baseName(info.path)} — logview`, { fresh: true });
   el.download.href = rawUrl(info.path);
   el.log.classList.toggle("numbers", el.numbers.checked);
   begin(info.path);
@@ -60,6 +63,7 @@ export function openViewer(info, { waitMissing = false } = {}) {
 /** Shows the merged view of `paths` (files or directories) and starts following it. */
 export function openMerged(paths) {
   setMode("viewer");
+  setTitle("merged view — logview", { fresh: true });
   startMerged(paths);
   // No line numbers in a merged view: the gutter would stay empty.
   el.log.classList.remove("numbers");
@@ -149,6 +153,7 @@ export function whenOpened(fn) {
 
 /** Confirmed lines from the stream; the first starts at the stream's last position. */
 function onLines(items) {
+  if (!view.inHistory) countArrived(items);
   if (view.liveOffset !== null) items[0].offset = view.liveOffset;
   if (view.liveNumber !== null) for (const item of items) item.number = view.liveNumber++;
   if (view.attached) for (const item of items) enqueue(item);
@@ -288,12 +293,27 @@ function updatePending() {
   el.pending.textContent = `${formatCount(view.waiting)} waiting`;
 }
 
+/**
+ * Where scrollToEnd last put the view, and how tall the rows were then (null once the view
+ * stopped following). Rows laid out after it (blocks sized from an estimate, wrapped lines, a
+ * gutter) move the end away without the reader scrolling: a scroll event that finds the rows'
+ * height changed and the view at or below that spot is that, not the reader leaving the end.
+ */
+let pinned = null;
+
 function scrollToEnd() {
   el.log.scrollTop = el.log.scrollHeight;
+  pinned = { top: el.log.scrollTop, height: el.log.scrollHeight };
+}
+
+/** The end moved away under a following view, the reader did not scroll. */
+function endMovedAway() {
+  return pinned !== null && el.log.scrollTop >= pinned.top && el.log.scrollHeight !== pinned.height;
 }
 
 function setFollow(on) {
   view.follow = on;
+  if (!on) pinned = null;
   view.unseen = 0;
   el.jump.dataset.count = 0;
   el.jump.textContent = "↓ Jump to end";
@@ -354,8 +374,12 @@ function setCap(value) {
   view.cap = Math.min(MAX_CAP, Math.max(MIN_CAP, n));
   el.cap.value = view.cap;
   store.set("cap", view.cap);
-  if (view.follow) view.dropped += dropFirst(view.rows.length - view.cap);
-  else trim();
+  if (view.follow) {
+    view.dropped += dropFirst(view.rows.length - view.cap);
+    scrollToEnd();
+  } else {
+    trim();
+  }
   if (view.queue.length > view.cap) trimQueue(view.queue.length - view.cap);
   updateDropped();
   updateFilterCount();
@@ -387,6 +411,7 @@ function onLogClick(e) {
 
 function onLogScroll() {
   const atEnd = el.log.scrollHeight - el.log.scrollTop - el.log.clientHeight <= END_SLACK;
+  if (view.follow && !atEnd && endMovedAway()) return scrollToEnd();
   const follow = atEnd && view.attached;
   if (follow !== view.follow) setFollow(follow);
   onScroll();
@@ -411,6 +436,7 @@ function pushUp() {
 }
 
 export function setupViewer() {
+  setupMenu();
   view.cap = readCap();
   el.cap.value = view.cap;
   // Each toggle: its class on #log, its key in the address (which wins) and in the storage.
@@ -425,6 +451,13 @@ export function setupViewer() {
     });
   }
   el.level.addEventListener("change", () => setLevel(el.level.value));
+  setupColumns();
+  el.clock.value = setClock(urlOption("clock") ?? store.get("clock", "local"), relabelTimes);
+  el.clock.addEventListener("change", () => {
+    const clock = setClock(el.clock.value);
+    store.set("clock", clock);
+    setUrlOptions({ clock: clock === "local" ? null : clock });
+  });
   setAfterSlice(() => {
     if (view.follow) scrollToEnd();
   });
@@ -464,6 +497,7 @@ export function setupViewer() {
   el.jump.addEventListener("click", jumpToEnd);
   el.cap.addEventListener("change", () => setCap(el.cap.value));
   el.status.addEventListener("click", () => reconnectNow(true));
+  el.retry.addEventListener("click", () => reconnectNow(true));
   el.log.addEventListener("scroll", onLogScroll, { passive: true });
   el.log.addEventListener("click", onLogClick);
   document.addEventListener("copy", onCopy);
@@ -479,6 +513,7 @@ export function setupViewer() {
   window.addEventListener("online", () => reconnectNow());
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden) reconnectNow();
+    seen();
   });
   window.addEventListener("hashchange", () => {
     const n = hashLine();
@@ -501,6 +536,23 @@ export function setupViewer() {
       updateFilterCount();
       if (view.follow) scrollToEnd();
     },
+  });
+}
+
+/** The JSON column picker: keys from the address, offered from the keys seen, applied to every JSON row. */
+function setupColumns() {
+  const offer = (key) => {
+    el.columnsField.hidden = false;
+    const option = document.createElement("option");
+    option.value = key;
+    el.jsonKeys.append(option);
+  };
+  el.columns.value = setColumns(urlOption("cols"), offer).join(", ");
+  el.columns.addEventListener("change", () => {
+    const keys = setColumns(el.columns.value);
+    setUrlOptions({ cols: keys.join(",") });
+    for (const row of view.rows) if (row.json && row.obj) restoreRow(row);
+    refilter();
   });
 }
 
