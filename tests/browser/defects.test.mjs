@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { scenario, waitFor, waitLive, waitLineCount, encodePath } from "./helpers.mjs";
+import { scenario, waitFor, waitLive, waitLineCount, encodePath, contrast } from "./helpers.mjs";
 
 function viewerUrl(server, file, query = "") {
   return server.url.replace(/\/$/, "") + encodePath(file) + query;
@@ -140,19 +140,6 @@ scenario("in a background tab the title counts unseen lines and errors, reset wh
   await setHidden(false);
   assert.equal(await page.title(), "app.log — logview");
 });
-
-/** WCAG contrast of two `rgb(r, g, b)` colours. */
-function contrast(a, b) {
-  const lum = (c) => {
-    const [r, g, bl] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map((v) => {
-      const x = Number(v) / 255;
-      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
-}
 
 scenario("256-colour and truecolor text, line numbers, times and input borders reach WCAG contrast in both themes", async (fx) => {
   const file = fx.write(

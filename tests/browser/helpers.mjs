@@ -241,3 +241,34 @@ export function waitLive(page) {
 export function waitLineCount(page, n) {
   return waitFor(page, `${n} lines`, (n) => document.querySelectorAll("#log .line").length === n, n);
 }
+
+/** Texts of the lines shown (not hidden by the filter, the level, a fold or the legend). */
+export function visibleLines(page) {
+  return page.$$eval("#log .line", (els) => els.filter((e) => e.checkVisibility()).map((e) => e.textContent));
+}
+
+/** Waits until the lines shown are exactly `texts`. */
+export function waitVisible(page, what, texts) {
+  return waitFor(
+    page,
+    what,
+    (texts) => {
+      const shown = [...document.querySelectorAll("#log .line")].filter((e) => e.checkVisibility()).map((e) => e.textContent);
+      return JSON.stringify(shown) === JSON.stringify(texts);
+    },
+    texts,
+  );
+}
+
+/** WCAG contrast of two `rgb(r, g, b)` colours. */
+export function contrast(a, b) {
+  const lum = (c) => {
+    const [r, g, bl] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map((v) => {
+      const x = Number(v) / 255;
+      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
+  };
+  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+  return (hi + 0.05) / (lo + 0.05);
+}

@@ -4,7 +4,7 @@
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import { scenario, waitFor, waitLive, waitLineCount, lineTexts, encodePath, mergeUrl } from "./helpers.mjs";
+import { scenario, waitFor, waitLive, waitLineCount, lineTexts, encodePath, mergeUrl, visibleLines, waitVisible, contrast } from "./helpers.mjs";
 
 function viewerUrl(server, file) {
   return server.url.replace(/\/$/, "") + encodePath(file);
@@ -44,19 +44,6 @@ function looks(page) {
       };
     }),
   );
-}
-
-/** WCAG contrast of two `rgb(r, g, b)` colours. */
-function contrast(a, b) {
-  const lum = (c) => {
-    const [r, g, bl] = c.match(/\d+(\.\d+)?/g).slice(0, 3).map((v) => {
-      const x = Number(v) / 255;
-      return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-    });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * bl;
-  };
-  const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-  return (hi + 0.05) / (lo + 0.05);
 }
 
 async function checkColours(page, scheme) {
@@ -110,23 +97,6 @@ scenario("levels colour lines and fill the gutter in light and dark; own ANSI co
   await page.emulateMedia({ colorScheme: "dark" });
   await checkColours(page, "dark");
 });
-
-/** Texts of the lines shown (not hidden by the filter, the level or a fold). */
-function visibleLines(page) {
-  return page.$$eval("#log .line", (els) => els.filter((e) => e.checkVisibility()).map((e) => e.textContent));
-}
-
-function waitVisible(page, what, texts) {
-  return waitFor(
-    page,
-    what,
-    (texts) => {
-      const shown = [...document.querySelectorAll("#log .line")].filter((e) => e.checkVisibility()).map((e) => e.textContent);
-      return JSON.stringify(shown) === JSON.stringify(texts);
-    },
-    texts,
-  );
-}
 
 const WARN_UP = JAVA.filter((l, i) => i >= 2 && i !== 7 && i !== 10).map((l) => l.replace(/\x1b\[\d+m/g, ""));
 

@@ -5,26 +5,9 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { scenario, waitFor, waitLive, lineTexts, mergeUrl } from "./helpers.mjs";
+import { scenario, waitFor, waitLive, lineTexts, mergeUrl, visibleLines, waitVisible } from "./helpers.mjs";
 
 const stamp = (s) => `2026-11-25T03:14:${String(s).padStart(2, "0")}Z`;
-
-/** Texts of the lines shown (not hidden by the filter or the legend). */
-function visibleLines(page) {
-  return page.$$eval("#log .line", (els) => els.filter((e) => e.checkVisibility()).map((e) => e.textContent));
-}
-
-function waitVisible(page, what, texts) {
-  return waitFor(
-    page,
-    what,
-    (texts) => {
-      const shown = [...document.querySelectorAll("#log .line")].filter((e) => e.checkVisibility()).map((e) => e.textContent);
-      return JSON.stringify(shown) === JSON.stringify(texts);
-    },
-    texts,
-  );
-}
 
 function waitLines(page, what, texts) {
   return waitFor(

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { scenario, waitFor, waitLive, waitLineCount, lineTexts, encodePath } from "./helpers.mjs";
+import { scenario, waitFor, waitLive, waitLineCount, lineTexts, encodePath, visibleLines, waitVisible } from "./helpers.mjs";
 
 function viewerUrl(server, file) {
   return server.url.replace(/\/$/, "") + encodePath(file);
@@ -48,23 +48,6 @@ scenario("a line appended to the file appears live", async (fx) => {
   await waitLineCount(page, 3);
   assert.deepEqual(await lineTexts(page), ["first", "second, appended", "third in two writes"]);
 });
-
-/** Texts of the lines the filter lets through. */
-function visibleLines(page) {
-  return page.$$eval("#log .line", (els) => els.filter((e) => e.checkVisibility()).map((e) => e.textContent));
-}
-
-function waitVisible(page, what, texts) {
-  return waitFor(
-    page,
-    what,
-    (texts) => {
-      const shown = [...document.querySelectorAll("#log .line")].filter((e) => e.checkVisibility()).map((e) => e.textContent);
-      return JSON.stringify(shown) === JSON.stringify(texts);
-    },
-    texts,
-  );
-}
 
 scenario("the filter hides other lines and marks matches; /regex/ works", async (fx) => {
   const file = fx.write(
