@@ -117,7 +117,11 @@ mod tests {
         text.push_str("line\n");
         let at = text.as_ptr();
         let frame = buffers.frame(text, Data::Text, true);
-        assert_eq!(buffers.release_idle(), None, "nothing spare while it is out");
+        assert_eq!(
+            buffers.release_idle(),
+            None,
+            "nothing spare while it is out"
+        );
         match &frame {
             Message::Frame(f) => assert_eq!(f.payload(), &b"line\n"[..]),
             other => panic!("{other:?}"),
@@ -126,7 +130,11 @@ mod tests {
         let left = buffers.release_idle().expect("a spare is kept for a while");
         assert!(left <= RELEASE_AFTER);
         let again = buffers.take();
-        assert_eq!((again.as_ptr(), again.len()), (at, 0), "the same buffer, empty");
+        assert_eq!(
+            (again.as_ptr(), again.len()),
+            (at, 0),
+            "the same buffer, empty"
+        );
         assert!(again.capacity() >= 1024);
         drop(buffers.frame(again, Data::Text, true));
         buffers.used.set(Instant::now() - RELEASE_AFTER);
