@@ -248,7 +248,12 @@ scenario("search older files too: matches of the older members name them; one op
 
   // Back on app.log, a match in the compressed member opens that one.
   await page.goBack();
-  await waitFor(page, "app.log's page", () => location.pathname.endsWith("/app.log") && document.querySelector("#log .line"));
+  // The view is app.log's again (not the member's rows still shown) with its filter restored.
+  await waitFor(page, "app.log's page", () =>
+    location.pathname.endsWith("/app.log") &&
+    document.querySelector("#log .line")?.textContent.startsWith("app line") &&
+    document.getElementById("filter").value === "/ line 1[0-2]$/" &&
+    document.getElementById("search-family").checked);
   await page.press("#filter", "Enter");
   await done(9);
   await page.click("#search-results li:nth-child(8)");
