@@ -148,13 +148,19 @@ scenario("the level selector hides lower levels, survives a reload, and narrows 
   assert.equal(new URL(page.url()).searchParams.get("level"), null);
 });
 
-scenario("filter, wrap, numbers and time are kept in the address; an invalid regex says why", async (fx) => {
+/** A page on the Java log (`file`), every line of it shown. */
+async function openJava(fx) {
   const file = fx.write("app.log", JAVA.join("\n") + "\n");
   const server = await fx.server();
   const page = await fx.page();
   await page.goto(viewerUrl(server, file));
   await waitLive(page);
   await waitLineCount(page, JAVA.length);
+  return { file, page };
+}
+
+scenario("filter, wrap, numbers and time are kept in the address; an invalid regex says why", async (fx) => {
+  const { page } = await openJava(fx);
 
   await page.fill("#filter", "/disk|memory/");
   await waitVisible(page, "the regex's lines", [JAVA[2], JAVA[9]]);
@@ -189,12 +195,7 @@ scenario("filter, wrap, numbers and time are kept in the address; an invalid reg
 });
 
 scenario("a stack trace is one entry: indented, filtered and levelled whole, folded by its toggle", async (fx) => {
-  const file = fx.write("app.log", JAVA.join("\n") + "\n");
-  const server = await fx.server();
-  const page = await fx.page();
-  await page.goto(viewerUrl(server, file));
-  await waitLive(page);
-  await waitLineCount(page, JAVA.length);
+  const { file, page } = await openJava(fx);
   const TRACE = JAVA.slice(3, 7);
 
   // The continuation lines are indented under their first line.
