@@ -1,7 +1,8 @@
 # logview: `make run` builds and serves /var/log; `make test` runs every check.
 ROOT ?= /var/log
 BIND ?= 127.0.0.1:8765
-TARGET ?= x86_64-unknown-linux-gnu
+# `make static`: the static binary a release ships for this machine's architecture (musl).
+TARGET ?= x86_64-unknown-linux-musl
 # Cargo's build directory: CARGO_TARGET_DIR when set, as cargo itself does.
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
@@ -41,15 +42,18 @@ bench: static
 	cargo bench --bench bench
 
 static:
-	RUSTFLAGS='-C target-feature=+crt-static' cargo build --release --target $(TARGET)
+	@rustup target list --installed | grep -qx $(TARGET) || \
+	  { echo "make static: the Rust target $(TARGET) is missing: rustup target add $(TARGET)" >&2; exit 1; }
+	RUSTFLAGS='$(RELEASE_RUSTFLAGS)' cargo build --release --locked --target $(TARGET)
 	@file $(TARGET_DIR)/$(TARGET)/release/logview
 	@ls -l $(TARGET_DIR)/$(TARGET)/release/logview | awk '{print "static binary: " $$5 " bytes"}'
 
 # Release archives: static musl binaries linked by rust-lld (.cargo/config.toml), no C cross
 # toolchain. dist/logview-VERSION-TARGET.tar.gz (binary, man page made from its --help,
-# README, systemd unit, nginx and rsyslog examples) and dist/SHA256SUMS. Reproducible: build paths are
-# remapped (--remap-path-prefix), the archives get sorted entries, owner 0, fixed modes and
-# the last commit's time (SOURCE_DATE_EPOCH), and gzip -n leaves out name and time.
+# README, systemd unit, nginx and rsyslog examples, licences and the linked crates' licences)
+# and dist/SHA256SUMS. Reproducible: build paths are remapped (--remap-path-prefix), the
+# archives get sorted entries, owner 0, fixed modes and the last commit's time
+# (SOURCE_DATE_EPOCH), and gzip -n leaves out name and time.
 RELEASE_TARGETS ?= x86_64-unknown-linux-musl aarch64-unknown-linux-musl
 DIST ?= dist
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || stat -c %Y Cargo.toml)
@@ -57,6 +61,20 @@ RELEASE_RUSTFLAGS = --remap-path-prefix=$(CURDIR)=/logview \
   --remap-path-prefix=$(or $(CARGO_HOME),$(HOME)/.cargo)=/cargo
 RELEASE_FILES = README.md docs/logview.service docs/nginx-logview.conf docs/nginx-hosts.conf docs/nginx-hosts.html \
   docs/rsyslog-collector.conf docs/rsyslog-forward.conf
+LICENSES = LICENSE-MIT LICENSE-APACHE
+# THIRD-PARTY-LICENSES: each crate linked into the target's binary (cargo tree: normal edges,
+# no proc macros) with its licence expression and the licence files it ships, read from the
+# registry's sources that --locked just built. The same Cargo.lock gives the same file.
+CARGO_REGISTRY_SRC = $(or $(CARGO_HOME),$(HOME)/.cargo)/registry/src
+define third_party
+cargo tree --locked -e normal,no-proc-macro --target $(1) --prefix none -f '{p}|{l}' | \
+  sed 's/ (\*)$$//' | LC_ALL=C sort -u | while IFS='|' read -r pkg lic; do set -- $$pkg; \
+  [ "$$1" = logview ] && continue; printf '==== %s %s: %s\n\n' "$$1" "$$2" "$$lic"; \
+  src=$$(ls -d $(CARGO_REGISTRY_SRC)/*/"$$1-$${2#v}" 2>/dev/null | head -1); found=; \
+  for f in "$$src"/LICEN[CS]E* "$$src"/COPYING* "$$src"/UNLICENSE* "$$src"/NOTICE*; do \
+    [ -f "$$f" ] && { found=1; printf -- '---- %s\n' "$${f##*/}"; cat "$$f"; echo; }; done; \
+  [ -n "$$found" ] || printf '(the crate ships no licence file: see its licence expression)\n\n'; done
+endef
 .PHONY: release man release-for-tests bench-musl
 release:
 	@for t in $(RELEASE_TARGETS); do rustup target list --installed | grep -qx $$t || \
@@ -67,7 +85,8 @@ release:
 	set -e; for t in $(RELEASE_TARGETS); do \
 	  name=logview-$(VERSION)-$$t; d=$(DIST)/$$name; mkdir $$d; \
 	  cp $(TARGET_DIR)/$$t/release/logview $$d/ && chmod 755 $$d/logview; \
-	  cp $(RELEASE_FILES) $(wildcard LICENSE*) $$d/; \
+	  cp $(RELEASE_FILES) $(LICENSES) $$d/; \
+	  $(call third_party,$$t) > $$d/THIRD-PARTY-LICENSES; \
 	  $(TARGET_DIR)/x86_64-unknown-linux-musl/release/logview --help | \
 	    awk -v version=$(VERSION) -f docs/help2man.awk > $$d/logview.1; \
 	  tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner \

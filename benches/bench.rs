@@ -606,7 +606,7 @@ fn scenario_f(work: &Path) -> String {
     let static_bin = match std::env::var_os("LOGVIEW_BENCH_BIN") {
         Some(bin) => PathBuf::from(bin),
         None => PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("target/x86_64-unknown-linux-gnu/release/logview"),
+            .join("target/x86_64-unknown-linux-musl/release/logview"),
     };
     let size = match fs::metadata(&static_bin) {
         Ok(m) => {

@@ -128,8 +128,11 @@ fn checksums_and_contents() {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         files.sort();
-        let mut want = vec![
+        let want = vec![
+            "LICENSE-APACHE",
+            "LICENSE-MIT",
             "README.md",
+            "THIRD-PARTY-LICENSES",
             "logview",
             "logview.1",
             "logview.service",
@@ -139,14 +142,8 @@ fn checksums_and_contents() {
             "rsyslog-collector.conf",
             "rsyslog-forward.conf",
         ];
-        want.extend(
-            files
-                .iter()
-                .map(String::as_str)
-                .filter(|f| f.starts_with("LICENSE")),
-        );
-        want.sort();
         assert_eq!(files, want, "{target} archive");
+        third_party_licences(&dir, target);
         let size = std::fs::metadata(dir.join("logview")).unwrap().len();
         assert!(size < 3_000_000, "{target}: {size} bytes");
         let man = std::fs::read_to_string(dir.join("logview.1")).unwrap();
@@ -188,6 +185,38 @@ fn checksums_and_contents() {
         .output()
         .unwrap();
     assert!(check.status.success(), "sha256sum -c: {check:?}");
+}
+
+/// THIRD-PARTY-LICENSES names every crate of Cargo.lock that the binary links (a sample:
+/// the direct dependencies that always are) with its licence text, and none that it does not
+/// (dev-dependencies, proc macros, logview itself).
+fn third_party_licences(dir: &Path, target: &str) {
+    let text = std::fs::read_to_string(dir.join("THIRD-PARTY-LICENSES")).unwrap();
+    let crates: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("==== "))
+        .map(|l| l.split(' ').next().unwrap())
+        .collect();
+    for linked in [
+        "tungstenite",
+        "url",
+        "regex",
+        "miniz_oxide",
+        "rustix",
+        "log",
+    ] {
+        assert!(crates.contains(&linked), "{target}: {linked} in {crates:?}");
+    }
+    for not_linked in ["logview", "rustls", "socket2", "serde_derive"] {
+        assert!(!crates.contains(&not_linked), "{target}: {not_linked}");
+    }
+    for section in text.split("==== ").skip(1) {
+        assert!(
+            section.contains("\n---- "),
+            "{target}: no licence text: {section}"
+        );
+    }
+    assert!(text.contains("Permission is hereby granted"), "{target}");
 }
 
 #[test]
