@@ -13,8 +13,10 @@
 //! `#rrggbb` written by us from numbers, never copied from the input.
 //!
 //! An `html` line may start with one empty marker `<span>` telling its entry's level, that it
-//! continues the entry before, or that it is a JSON object ([`crate::text::classify`]); `text`
-//! lines stay the file's bytes.
+//! continues the entry before, that it is a JSON object ([`crate::text::classify`]) and, for a
+//! renderer given the server's zone, the moment its stamp names (`data-time`, epoch ms: read
+//! here once, in the zone its writer used, so the page keeps no copy of the stamp forms);
+//! `text` lines stay the file's bytes.
 //!
 //! [`Renderer::line_in_pieces`] hands the output on whenever it reaches a given size, so a
 //! caller holds at most that size plus [`MAX_STEP`] bytes of a line's rendering.
@@ -24,8 +26,14 @@
 //! and whose output grew with every sequence carried; the crate is no longer a dependency.
 
 use std::convert::Infallible;
+use std::fmt::Write;
+use std::sync::Arc;
 
+use tz::TimeZone;
+
+use crate::index::time::Clock;
 use crate::text::classify::{Entries, Entry};
+use crate::text::time;
 
 /// Most bytes one input character can add to the output: closing the widest run (24),
 /// opening the widest (about 130) and one escaped character (6).
@@ -74,6 +82,8 @@ pub struct Renderer {
     style: Style,
     /// Which lines start entries and their levels (told in `html` only).
     entries: Entries,
+    /// How stamps become moments, when lines tell theirs (`html` only).
+    clock: Option<Clock>,
 }
 
 impl Renderer {
@@ -82,7 +92,15 @@ impl Renderer {
             format,
             style: Style::default(),
             entries: Entries::default(),
+            clock: None,
         }
+    }
+
+    /// Also tells each stamped `html` line's moment (`data-time`), reading stamps without a
+    /// zone in `zone` (`None`: UTC), a syslog stamp as [`Clock::live`] does.
+    pub fn with_moments(mut self, zone: Option<Arc<TimeZone>>) -> Self {
+        self.clock = Some(Clock::live(zone));
+        self
     }
 
     /// Appends the rendered line and its `\n` to `out`.
@@ -113,7 +131,11 @@ impl Renderer {
             Format::Text => text(line, out, &mut pieces)?,
             Format::Html => {
                 let entry = self.entries.next(line);
-                marker(&entry, out);
+                let moment = self.clock.as_ref().and_then(|c| {
+                    let stamp = entry.stamp.unwrap_or_else(|| time::parse(line));
+                    stamp.map(|s| c.utc_ms(s))
+                });
+                marker(&entry, moment, out);
                 self.html(line, out, &mut pieces)?
             }
         }
@@ -144,6 +166,7 @@ impl Renderer {
     pub fn reset(&mut self) {
         self.style = Style::default();
         self.entries.reset();
+        self.clock = self.clock.take().map(|c| c.renewed());
     }
 
     fn html<E>(
@@ -377,10 +400,10 @@ fn escape_plain(s: &str, out: &mut String) -> usize {
 
 /// Appends `s` HTML-escaped, copying the runs between special characters at once.
 /// What an `html` line says of itself before its text, when it says anything: one empty
-/// `<span>` with `data-level` (the entry's level), `data-cont` (it continues the entry before)
-/// and `data-json` (it is a JSON object).
-fn marker(e: &Entry, out: &mut String) {
-    if e.level.is_none() && !e.continues && !e.class.json {
+/// `<span>` with `data-level` (the entry's level), `data-cont` (it continues the entry before),
+/// `data-json` (it is a JSON object) and `data-time` (its stamp's moment, epoch ms).
+fn marker(e: &Entry, moment: Option<i64>, out: &mut String) {
+    if e.level.is_none() && !e.continues && !e.class.json && moment.is_none() {
         return;
     }
     out.push_str("<span");
@@ -394,6 +417,9 @@ fn marker(e: &Entry, out: &mut String) {
     }
     if e.class.json {
         out.push_str(" data-json");
+    }
+    if let Some(ms) = moment {
+        let _ = write!(out, " data-time=\"{ms}\"");
     }
     out.push_str("></span>");
 }

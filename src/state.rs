@@ -32,7 +32,7 @@ pub struct Shared {
     /// Decompressed views of the `.gz` files asked for, with their restart points.
     pub gzips: Views,
     /// The server's zone, for stamps that carry none (`None`: read as UTC).
-    pub zone: Option<TimeZone>,
+    pub zone: Option<Arc<TimeZone>>,
     /// Whole-file scans (searches) running at once.
     pub scans: Scans,
     clients: AtomicUsize,

@@ -90,7 +90,8 @@ fn colliding_names_grow_a_parent_and_html_tags_are_escaped() {
     let got = read_to_close(&mut connect(&srv, &[&odd, &x], "format=html"));
     assert_eq!(
         got.lines()[1],
-        "<span class=\"src\">&lt;b&gt;.log: </span>2026-11-28T10:00:03Z &lt;i&gt;odd&lt;/i&gt;"
+        "<span class=\"src\">&lt;b&gt;.log: </span><span data-time=\"1795860003000\"></span>\
+         2026-11-28T10:00:03Z &lt;i&gt;odd&lt;/i&gt;"
     );
 }
 

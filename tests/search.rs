@@ -514,7 +514,7 @@ fn a_family_search_spans_every_member_newest_first_in_pages() {
 }
 
 #[test]
-fn a_match_inside_a_stack_trace_brings_its_entry_header() {
+fn a_match_tells_its_moment_and_inside_a_stack_trace_brings_its_entry_header() {
     let dir = TempDir::new("search-entry");
     let log = dir.write(
         "a.log",
@@ -525,10 +525,19 @@ fn a_match_inside_a_stack_trace_brings_its_entry_header() {
          Caused by: java.io.IOException: disk\n\
          2026-11-28 10:00:02 WARN [main] IOException retried\n",
     );
-    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    // A server two hours east of UTC (POSIX TZ), for the stamps' moments.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_logview"));
+    cmd.env("TZ", "XXX-2")
+        .args(["--bind", "127.0.0.1:0", dir.0.to_str().unwrap()]);
+    let srv = Server::start_cmd(&mut cmd);
     let (_, got) = search(&srv, &format!("path={}&q=IOException", log.display()));
     let m = matches(&got);
     assert_eq!(m.len(), 2);
+    assert_eq!(
+        m[0]["time"], 1_795_852_802_000u64,
+        "10:00:02 on the server's clock is 08:00:02 UTC"
+    );
+    assert_eq!(m[1]["time"], Value::Null, "no stamp, no time");
     assert_eq!(
         m[0]["entry"],
         Value::Null,

@@ -68,7 +68,7 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
         (Anchor::Line(_), None) => Some(shared.scans.take(SCAN_WAIT).ok_or(Refusal::Busy)?),
         _ => None,
     };
-    let clock = Clock::new(shared.zone.as_ref(), meta.modified().unwrap_or(UNIX_EPOCH));
+    let clock = Clock::new(shared.zone.clone(), meta.modified().unwrap_or(UNIX_EPOCH));
     let file = Opened {
         file: &text,
         size,
@@ -166,7 +166,7 @@ struct Opened<'a> {
     file: &'a dyn ReadAt,
     size: u64,
     numbering: &'a Numbering,
-    clock: &'a Clock<'a>,
+    clock: &'a Clock,
     max_line: usize,
 }
 

@@ -11,7 +11,7 @@ use std::io::{self, Write};
 use std::net::TcpStream;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use log::info;
 use serde_json::{Value, json};
@@ -20,6 +20,7 @@ use crate::api::lines;
 use crate::http::refusal::Refusal;
 use crate::http::{Request, Response};
 use crate::index::Numbering;
+use crate::index::time::Clock;
 use crate::source::family;
 use crate::source::gzip::Text;
 use crate::source::reader::Line;
@@ -259,6 +260,8 @@ struct Source<'a> {
     numbering: &'a Numbering,
     /// A family search names each match's file.
     path: Option<&'a Path>,
+    /// How the file's stamps read (a match tells its line's moment, `time`).
+    clock: Clock,
 }
 
 impl Scan<'_> {
@@ -284,6 +287,7 @@ impl Scan<'_> {
                 file: &file,
                 numbering: &numbering,
                 path: self.p.family.then_some(path.as_path()),
+                clock: Clock::new(shared.zone.clone(), meta.modified().unwrap_or(UNIX_EPOCH)),
             };
             self.total += end;
             if let Some(at) = self.file(&source, end)? {
@@ -426,6 +430,9 @@ impl Scan<'_> {
         }
         if let Some(path) = src.path {
             m["path"] = json!(path);
+        }
+        if let Some(s) = time::parse(line) {
+            m["time"] = json!(src.clock.utc_ms(s));
         }
         if self.p.context > 0 {
             let (before, after) = self.context(src.file, offset, len)?;

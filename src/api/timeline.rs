@@ -107,8 +107,8 @@ struct Counted {
 }
 
 impl Counted {
-    fn clock<'a>(&self, shared: &'a Shared) -> Clock<'a> {
-        Clock::new(shared.zone.as_ref(), self.mtime)
+    fn clock(&self, shared: &Shared) -> Clock {
+        Clock::new(shared.zone.clone(), self.mtime)
     }
 }
 
@@ -134,7 +134,7 @@ fn counted(shared: &Shared, path: &Path) -> Result<Counted, Refusal> {
         {
             *h = Histogram::default();
         }
-        let clock = Clock::new(shared.zone.as_ref(), mtime);
+        let clock = Clock::new(shared.zone.clone(), mtime);
         h.extend(&file, size, &clock).map_err(unreadable)?;
     }
     Ok(Counted {

@@ -9,7 +9,8 @@
 //! the file's modification time, or the year before when they would be later than it.
 
 use std::io;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use tz::TimeZone;
 
@@ -65,16 +66,19 @@ impl Moment {
     }
 }
 
+/// How far after now a live line's syslog stamp may lie and still be this year's.
+const LIVE_GRACE: Duration = Duration::from_secs(86_400);
+
 /// How a file's stamps are read: the server's zone and the year of syslog stamps.
-pub struct Clock<'a> {
-    zone: Option<&'a TimeZone>,
+pub struct Clock {
+    zone: Option<Arc<TimeZone>>,
     /// The file's modification time as a local wall clock, in ms.
     mtime_wall: i64,
 }
 
-impl<'a> Clock<'a> {
+impl Clock {
     /// The clock for a file last modified at `mtime`.
-    pub fn new(zone: Option<&'a TimeZone>, mtime: SystemTime) -> Clock<'a> {
+    pub fn new(zone: Option<Arc<TimeZone>>, mtime: SystemTime) -> Clock {
         let utc = mtime
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
@@ -86,19 +90,32 @@ impl<'a> Clock<'a> {
         c
     }
 
+    /// The clock for lines being written: a syslog stamp goes in the latest year that does not
+    /// put it more than a day after now (a day: clocks and zones of writers differ).
+    pub fn live(zone: Option<Arc<TimeZone>>) -> Clock {
+        Clock::new(zone, SystemTime::now() + LIVE_GRACE)
+    }
+
+    /// [`Clock::live`] again, with the same zone (after a while: the year may have turned).
+    pub fn renewed(&self) -> Clock {
+        Clock::live(self.zone.clone())
+    }
+
     /// The server's local zone, as the C library finds it: `TZ` (a zone name, `:path` or a
     /// POSIX rule) when set, else `/etc/localtime`; `None` (UTC) when neither can be read.
-    pub fn local_zone() -> Option<TimeZone> {
-        match std::env::var("TZ") {
+    pub fn local_zone() -> Option<Arc<TimeZone>> {
+        let zone = match std::env::var("TZ") {
             Ok(tz) if !tz.is_empty() => TimeZone::from_posix_tz(&tz).ok(),
             _ => TimeZone::local().ok(),
-        }
+        };
+        zone.map(Arc::new)
     }
 
     /// The local zone's offset from UTC at the UTC moment `ms`.
     fn offset_ms(&self, ms: i64) -> i64 {
         let t = self
             .zone
+            .as_ref()
             .and_then(|z| z.find_local_time_type(ms.div_euclid(1000)).ok());
         t.map_or(0, |t| i64::from(t.ut_offset()) * 1000)
     }

@@ -251,7 +251,7 @@ struct Followed {
 
 impl Followed {
     fn new(m: Member, format: Format, merged: bool, shared: &Shared) -> Self {
-        let renderer = Renderer::new(format);
+        let renderer = Renderer::new(format).with_moments(shared.zone.clone());
         let tag = if merged {
             renderer.tag(&m.name)
         } else {
@@ -409,7 +409,7 @@ impl Session {
                     .metadata()
                     .and_then(|m| m.modified());
                 let mtime = mtime.unwrap_or(UNIX_EPOCH);
-                let clock = Clock::new(shared.zone.as_ref(), mtime);
+                let clock = Clock::new(shared.zone.clone(), mtime);
                 let ms = mtime
                     .duration_since(UNIX_EPOCH)
                     .map_or(0, |d| d.as_millis());

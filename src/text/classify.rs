@@ -8,9 +8,11 @@
 //! logfmt field, or one of the first words before the message), never from a word inside a
 //! message.
 
+use std::cell::OnceCell;
+
 use serde_json::Value;
 
-use crate::text::time;
+use crate::text::time::{self, Stamp};
 
 /// How far into a line its level is looked for.
 const LOOK: usize = 128;
@@ -451,6 +453,8 @@ pub struct Entry {
     pub continues: bool,
     /// The entry's level (a continuation takes its header's).
     pub level: Option<Level>,
+    /// The line's stamp, when telling whether it continues needed it (`None`: not looked for).
+    pub stamp: Option<Option<Stamp>>,
 }
 
 impl Entries {
@@ -461,7 +465,12 @@ impl Entries {
         let class = classify(line);
         let form = continuation(line);
         let plain = class.level.is_none() && !class.json && !form;
-        let stamped = || !line.is_empty() && time::parse(line).is_some();
+        let stamp = OnceCell::new();
+        let stamped = || {
+            stamp
+                .get_or_init(|| (!line.is_empty()).then(|| time::parse(line)).flatten())
+                .is_some()
+        };
         let cont = form || (self.stamped_file && plain && !stamped());
         if !self.stamped_file && stamped() {
             self.stamped_file = true;
@@ -473,6 +482,7 @@ impl Entries {
             level: self.level,
             continues: cont,
             class,
+            stamp: stamp.into_inner(),
         }
     }
 

@@ -60,14 +60,14 @@ let serverCount = 0;
 
 /**
  * Starts `logview --bind 127.0.0.1:PORT ROOT` and resolves once it printed its URL.
- * `log` collects its stderr.
+ * `log` collects its stderr; `env`: variables added to its environment (e.g. `TZ`).
  */
-export async function startServer(root, { port = 0, args = [], log = [], stdin = false } = {}) {
+export async function startServer(root, { port = 0, args = [], log = [], stdin = false, env = {} } = {}) {
   const id = ++serverCount;
   // Binding the port a killed server just released is retried a few times.
   for (let attempt = 1; ; attempt++) {
     try {
-      return await spawnServer(id, root, port, args, log, stdin);
+      return await spawnServer(id, root, port, args, log, stdin, env);
     } catch (err) {
       if (port === 0 || attempt >= 10) throw err;
       log.push(`[test] server start failed (${err.message}), retrying`);
@@ -76,8 +76,9 @@ export async function startServer(root, { port = 0, args = [], log = [], stdin =
   }
 }
 
-function spawnServer(id, root, port, args, log, stdin = false) {
+function spawnServer(id, root, port, args, log, stdin = false, env = {}) {
   const proc = spawn(BIN, ["--bind", `127.0.0.1:${port}`, ...args, root], {
+    env: { ...process.env, ...env },
     // `stdin: true` gives the test the server's standard input (for `logview -`).
     stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"],
   });
@@ -152,9 +153,12 @@ export class Fixture {
     return s;
   }
 
-  /** `httpCredentials`: {username, password} the browser answers Basic challenges with. */
-  async page({ width = 1200, height = 700, httpCredentials } = {}) {
-    this.context ??= await (await browser()).newContext({ viewport: { width, height }, httpCredentials });
+  /**
+   * `httpCredentials`: {username, password} the browser answers Basic challenges with;
+   * `timezoneId`: the browser's zone (an IANA name) instead of the machine's.
+   */
+  async page({ width = 1200, height = 700, httpCredentials, timezoneId } = {}) {
+    this.context ??= await (await browser()).newContext({ viewport: { width, height }, httpCredentials, timezoneId });
     const page = await this.context.newPage();
     if (process.env.LOGVIEW_WEB_DIR) await serveAssetsFrom(page, process.env.LOGVIEW_WEB_DIR);
     page.on("pageerror", (err) => this.pageErrors.push(`pageerror: ${err.message}`));

@@ -1,5 +1,6 @@
-// The time column (issue 13): local, UTC or "ago", kept in the address; live lines' own
-// stamps read from their text in the common forms, else their arrival marked with `~`.
+// The time column (issue 13): local, UTC or "ago", kept in the address; a line's own time as
+// the server reads its stamp (the stream's `data-time`, the lines API's `time`: stamps without
+// a zone in the server's zone), else its arrival marked with `~`.
 
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -23,10 +24,15 @@ const LIVE = [
   "no stamp here",
 ];
 
-scenario("live lines' stamps are read from their text and shown in UTC, local time or as ago", async (fx) => {
+/** `ms` as the time column shows it with `clock=utc`. */
+const utc = (ms) => new Date(ms).toISOString().slice(11, 23) + "Z";
+
+scenario("lines show the server's reading of their stamps, in UTC, the browser's zone or as ago", async (fx) => {
   const file = fx.write("app.log", "first\n");
-  const server = await fx.server();
-  const page = await fx.page();
+  // The server's zone is 9 h east of UTC (a POSIX rule), the browser's 5 h west: a stamp
+  // without a zone is the server's wall clock, whatever zone the browser is in.
+  const server = await fx.server({ env: { TZ: "XXX-9" } });
+  const page = await fx.page({ timezoneId: "Etc/GMT+5" });
   await page.goto(viewerUrl(server, file, "?time=1&clock=utc"));
   await waitLive(page);
   await waitLineCount(page, 1);
@@ -36,26 +42,34 @@ scenario("live lines' stamps are read from their text and shown in UTC, local ti
   await waitLineCount(page, 1 + LIVE.length + json.length);
   // A JSON line's time is its object's time key (a stamp, or epoch seconds).
   const jsonTimes = await page.$$eval("#log .line.json", (els) => els.map((e) => e.dataset.t));
-  assert.deepEqual(jsonTimes, ["10:00:09.500Z", new Date(1795860010 * 1000).toISOString().slice(11, 23) + "Z"]);
+  assert.deepEqual(jsonTimes, ["10:00:09.500Z", utc(1795860010 * 1000)]);
 
   let t = await times(page);
   assert.equal(t[LIVE[0]], "10:00:01.250Z");
   assert.equal(t[LIVE[1]], "10:00:02.000Z");
   assert.equal(t[LIVE[2]], "03:14:00.000Z");
+  assert.equal(t[LIVE[3]], "01:00:03.500Z", "10:00 on the server's clock (UTC+9)");
+  assert.equal(t[LIVE[4]], "18:14:05.000Z", "syslog: the server's clock, the day before in UTC");
   assert.match(t[LIVE[5]], /^~\d\d:\d\d:\d\d\.\d{3}Z$/, "no stamp: its arrival, marked");
 
-  // Local: a stamp without a zone reads as written.
+  // Streamed rows and the lines API (scrolled-back rows) tell the same times.
+  const api = await page.evaluate(async (path) => {
+    const r = await fetch(`/_logview/api/lines?path=${encodeURIComponent(path)}&lines=50&from=0`);
+    return (await r.json()).lines.map((l) => l.time ?? null);
+  }, file);
+  const rows = await page.$$eval("#log .line", (els) => els.map((e) => e.dataset.t));
+  assert.deepEqual(
+    rows.map((r) => (r.startsWith("~") ? null : r)),
+    api.map((ms) => (ms === null ? null : utc(ms))),
+  );
+
+  // Local: the browser's zone (UTC-5).
   await page.selectOption("#clock", "local");
   assert.equal(new URL(page.url()).searchParams.get("clock"), null);
   t = await times(page);
-  assert.equal(t[LIVE[3]], "10:00:03.500");
-  assert.equal(t[LIVE[4]], "03:14:05.000");
-  const local = await page.evaluate(() => {
-    const d = new Date(Date.UTC(2026, 10, 28, 10, 0, 1, 250));
-    const p = (n, w = 2) => String(n).padStart(w, "0");
-    return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
-  });
-  assert.equal(t[LIVE[0]], local);
+  assert.equal(t[LIVE[0]], "05:00:01.250");
+  assert.equal(t[LIVE[3]], "20:00:03.500");
+  assert.equal(t[LIVE[4]], "13:14:05.000");
 
   // Ago, kept in the address and over a reload.
   await page.selectOption("#clock", "ago");

@@ -3,8 +3,6 @@
 // address), expanded on a click to the pretty-printed object, and copied as the original line. The object comes from the line's text (JSON.parse of its textContent); every
 // part of it is inserted as text, never as markup.
 
-import { stampOf } from "./times.js";
-
 const MESSAGE_KEYS = ["msg", "message", "@message", "event"];
 const TIME_KEYS = ["time", "ts", "timestamp", "@timestamp"];
 const LEVEL_KEYS = ["level", "severity", "lvl"];
@@ -35,18 +33,6 @@ function learnKeys(obj) {
 
 /** The first of `keys` that `obj` has, or null. */
 const firstKey = (obj, keys) => keys.find((k) => Object.hasOwn(obj, k)) ?? null;
-
-/**
- * The time a JSON line's object tells (its first time key): a stamp string in a form the time
- * column reads, or epoch seconds or milliseconds; else null.
- */
-export function jsonTime(obj) {
-  const key = firstKey(obj, TIME_KEYS);
-  const v = key === null ? null : obj[key];
-  if (typeof v === "string") return stampOf(v);
-  if (typeof v === "number" && v > 1e9) return v > 1e12 ? v : v * 1000;
-  return null;
-}
 
 /** A value as `key=value` shows it: strings bare unless they hold spaces, the rest as JSON. */
 function valueText(v) {

@@ -1,6 +1,7 @@
-// Log levels: what the server's entry marker (`<span data-level="error" data-cont data-json>`
-// at the start of a line's HTML, after a merged view's `.src` tag) says about a row, read from
-// the HTML string (no DOM reads), the row's level classes, and the level selector's ranks.
+// Log levels: what the server's entry marker (`<span data-level="error" data-cont data-json
+// data-time="…">` at the start of a line's HTML, after a merged view's `.src` tag) says about a
+// row, read from the HTML string (no DOM reads), the row's level classes, and the level
+// selector's ranks.
 
 /** From least to most severe; the selector's "L+" keeps L and the ones after it. */
 export const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal"];
@@ -9,12 +10,14 @@ const RANK = new Map(LEVELS.map((l, i) => [l, i]));
 /** The marker span, optionally after the `.src` tag of a merged view. */
 const MARKER = /^(?:<span class="src">[^<]*<\/span>)?<span( data-[^>]*)><\/span>/;
 const LEVEL_ATTR = / data-level="([a-z]+)"/;
+const TIME_ATTR = / data-time="(-?\d+)"/;
 /** A span the server made for the line's own ANSI colours (foreground or background). */
 const OWN_COLOUR = /<span style=['"][^'"]*color/;
 
 /**
- * What the marker of `html` says: `{level, cont, json}` (level null when none, a known level
- * name otherwise), and `coloured` when the line brings colours of its own.
+ * What the marker of `html` says: `{level, cont, json, time}` (level null when none, a known
+ * level name otherwise; time: the moment of the line's stamp in epoch ms, or null), and
+ * `coloured` when the line brings colours of its own.
  */
 export function markerOf(html) {
   const m = MARKER.exec(html);
@@ -24,12 +27,14 @@ export function markerOf(html) {
     level: RANK.has(level) ? level : null,
     cont: attrs.includes(" data-cont"),
     json: attrs.includes(" data-json"),
+    time: attrs.includes(" data-time") ? Number(TIME_ATTR.exec(attrs)?.[1] ?? NaN) || null : null,
     coloured: OWN_COLOUR.test(html),
   };
 }
 
 /**
- * Gives a line row its marker's facts (`row.level`, `row.cont`, `row.json`) and the classes
+ * Gives a line row its marker's facts (`row.level`, `row.cont`, `row.json`, `row.stamp`: the
+ * server's reading of the line's stamp, which the time column shows) and the classes
  * the stylesheet colours it by: `lvl-<level>`, and `ansi` when it keeps its own colours.
  */
 export function classify(row) {
@@ -37,6 +42,7 @@ export function classify(row) {
   row.level = m.level;
   row.cont = m.cont;
   row.json = m.json;
+  row.stamp = m.time;
   if (m.level) row.node.classList.add("lvl-" + m.level);
   if (m.coloured) row.node.classList.add("ansi");
   return row;

@@ -8,9 +8,9 @@ import { el, formatClock, baseName } from "../dom.js";
 import { view } from "./state.js";
 import { classify } from "./levels.js";
 import { linkAppended, linkPrepended, unlink, placeToggle } from "./entries.js";
-import { renderJson, jsonTime } from "./json.js";
+import { renderJson } from "./json.js";
 import { fixColours } from "./colours.js";
-import { stampOf, timeLabel } from "./times.js";
+import { timeLabel } from "./times.js";
 
 /** Rows per block in #log. */
 const CHUNK_ROWS = 200;
@@ -46,17 +46,13 @@ export function makeRow(item) {
   fixColours(node, item.html);
   const row = {
     node, line: true, html: item.html, text: null, hit: true, match: true, marked: false, entry: null,
-    offset: null, number: null, time: item.time ?? null, at: item.t ?? null,
-    // A live line's time is read from its text (the stream does not tell it).
-    stamp: item.time == null ? stampOf(item.html) : null,
+    offset: null, number: null, time: item.time ?? null, at: item.t ?? null, stamp: null,
   };
   setOffset(row, item.offset ?? null);
   setNumber(row, item.number ?? null);
   rowByNode.set(node, row);
   classify(row);
   if (row.json) renderJson(row);
-  // A live JSON line's time is its object's.
-  if (row.obj && item.time == null) row.stamp ??= jsonTime(row.obj);
   node.dataset.t = rowTime(row);
   return row;
 }

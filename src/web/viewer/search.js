@@ -10,6 +10,7 @@
 import { el, show, formatCount, baseName } from "../dom.js";
 import { streamSearch, fetchLines, hrefFor, HttpError } from "../api.js";
 import { view } from "./state.js";
+import { timeText } from "./times.js";
 
 /** Matching lines asked for per request. */
 const PAGE = 500;
@@ -245,17 +246,6 @@ function updateStatus() {
   el.searchNote.textContent = hidden > 0 ? `Showing the first ${formatCount(MAX_SHOWN)} matches; n / N go on through the other ${formatCount(hidden)}.` : "";
 }
 
-/** The time written at the start of a line, as written (cheap: no date arithmetic). */
-function stampOf(text) {
-  const head = text.slice(0, 64);
-  let m = /(\d{4})[-/](\d\d)[-/](\d\d)[T ](\d\d:\d\d:\d\d)/.exec(head);
-  if (m) return `${m[1]}-${m[2]}-${m[3]} ${m[4]}`;
-  m = /\b([A-Z][a-z]{2} [ \d]\d) (\d\d:\d\d:\d\d)/.exec(head);
-  if (m) return `${m[1]} ${m[2]}`;
-  m = /\[(\d\d\/[A-Z][a-z]{2}\/\d{4}):(\d\d:\d\d:\d\d)/.exec(head);
-  return m ? `${m[1]} ${m[2]}` : null;
-}
-
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -296,8 +286,7 @@ function resultNode(r, i) {
     li.append(span("entry-head", r.entry.text));
   }
   li.append(span("num", typeof r.number === "number" ? formatCount(r.number) : ""));
-  const stamp = stampOf(r.text);
-  li.append(span("time", stamp ?? ""));
+  li.append(span("time", typeof r.time === "number" ? timeText(r.time) : ""));
   if (inMember(r)) {
     const file = span("file", baseName(r.path));
     file.title = r.path;
