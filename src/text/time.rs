@@ -193,31 +193,48 @@ fn syslog(s: &[u8]) -> Option<Stamp> {
 
 /// `{"time": …}` and its usual names: an RFC 3339 string or epoch seconds / milliseconds.
 fn json(line: &[u8]) -> Option<Stamp> {
-    let text = std::str::from_utf8(line).ok()?;
-    for key in ["\"@timestamp\"", "\"timestamp\"", "\"time\"", "\"ts\""] {
-        let Some(at) = text.find(key) else { continue };
-        let rest = text[at + key.len()..]
-            .trim_start()
-            .strip_prefix(':')?
-            .trim_start();
-        if let Some(s) = rest.strip_prefix('"') {
-            return iso(s.as_bytes());
-        }
-        let n: String = rest
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-'))
-            .collect();
-        let v: f64 = n.parse().ok()?;
-        // Epoch milliseconds once past 1e11 (year 5138 in seconds; 1973 in milliseconds).
-        let ms = if v > 1e11 { v } else { v * 1000.0 };
-        // Before 1970 or after 9999 is not a log's time.
-        return (0.0..MAX_EPOCH_MS).contains(&ms).then_some(Stamp {
-            wall_ms: ms as i64,
-            offset_min: Some(0),
-            yearless: false,
-        });
+    let rest = json_time_value(line)?;
+    if let Some(s) = rest.strip_prefix(b"\"") {
+        return iso(s);
     }
-    None
+    let n = rest
+        .iter()
+        .take_while(|c| c.is_ascii_digit() || matches!(c, b'.' | b'e' | b'E' | b'+' | b'-'))
+        .count();
+    let v: f64 = std::str::from_utf8(&rest[..n]).ok()?.parse().ok()?;
+    // Epoch milliseconds once past 1e11 (year 5138 in seconds; 1973 in milliseconds).
+    let ms = if v > 1e11 { v } else { v * 1000.0 };
+    // Before 1970 or after 9999 is not a log's time.
+    (0.0..MAX_EPOCH_MS).contains(&ms).then_some(Stamp {
+        wall_ms: ms as i64,
+        offset_min: Some(0),
+        yearless: false,
+    })
+}
+
+/// Where the value of a JSON line's time key starts: the first of `@timestamp`, `timestamp`,
+/// `time` and `ts` (in that order of preference) that is a key (followed by `:`), found in
+/// one pass over the line's quotes.
+fn json_time_value(line: &[u8]) -> Option<&[u8]> {
+    const KEYS: [&[u8]; 4] = [b"@timestamp\"", b"timestamp\"", b"time\"", b"ts\""];
+    let mut best: Option<(usize, &[u8])> = None;
+    for q in memchr::memchr_iter(b'"', line) {
+        let after = &line[q + 1..];
+        let Some(k) = KEYS.iter().position(|k| after.starts_with(k)) else {
+            continue;
+        };
+        if best.is_some_and(|(b, _)| b <= k) {
+            continue;
+        }
+        let value = after[KEYS[k].len()..].trim_ascii_start().strip_prefix(b":");
+        if let Some(v) = value {
+            best = Some((k, v.trim_ascii_start()));
+            if k == 0 {
+                break;
+            }
+        }
+    }
+    best.map(|(_, v)| v)
 }
 
 fn num(s: &[u8], at: usize, len: usize) -> Option<i64> {
@@ -401,6 +418,16 @@ mod tests {
         );
         assert_eq!(utc(r#"{"ts":1795576440.25,"msg":"zap"}"#), Some(T + 250));
         assert_eq!(utc(r#"{"timestamp":1795576440000}"#), Some(T));
+        // A key, not a value that spells one; the preferred key wherever it stands.
+        assert_eq!(
+            utc(r#"{"msg":"time","time" : "2026-11-25T03:14:00Z"}"#),
+            Some(T)
+        );
+        assert_eq!(
+            utc(r#"{"ts":1,"time":2,"@timestamp":"2026-11-25T03:14:00Z"}"#),
+            Some(T)
+        );
+        assert_eq!(utc(r#"{"msg":"ts","n":1}"#), None);
     }
 
     #[test]
