@@ -183,7 +183,7 @@ fn route(asker: &Asker, req: &Request) -> Result<Route, Refusal> {
         return Ok(Route::Respond(page(&shared.config.base_path)));
     }
     if let Some(name) = path.strip_prefix(PREFIX) {
-        return internal(shared, req, name).map(Route::Respond);
+        return internal(asker, req, name).map(Route::Respond);
     }
     // Standard input alone: `/` is its viewer.
     if path == "/" && shared.config.stdin && shared.config.roots.is_empty() {
@@ -265,12 +265,14 @@ fn page(base: &str) -> Response {
         .with("Cache-Control", "no-cache")
 }
 
-fn internal(shared: &Shared, req: &Request, name: &str) -> Result<Response, Refusal> {
+fn internal(asker: &Asker, req: &Request, name: &str) -> Result<Response, Refusal> {
+    let shared = asker.shared;
+    let gone = || asker.gone();
     let json = match name {
         "api/list" => Some(list::list(&shared.sandbox, req.param("path").as_deref())?),
-        "api/lines" => Some(lines::lines(shared, req)?),
+        "api/lines" => Some(lines::lines(shared, req, &gone)?),
         "api/status" => Some(status::status(shared)),
-        "api/timeline" => Some(timeline::timeline(shared, req)?),
+        "api/timeline" => Some(timeline::timeline(shared, req, &gone)?),
         _ => None,
     };
     if let Some(json) = json {

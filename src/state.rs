@@ -5,6 +5,7 @@
 //! exactly once, when its [`Slot`] is dropped.
 
 use std::fs::Metadata;
+use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -61,12 +62,20 @@ impl Shared {
 
     /// Opens `path` through the sandbox as text: read decompressed when it is a gzip file
     /// ([`Text::open`]), refused when compressed in another format
-    /// ([`family::refuse_compressed`]). Every route that reads lines opens its files here.
-    pub fn open_text(&self, path: &Path) -> Result<(Text, Metadata), Refusal> {
+    /// ([`family::refuse_compressed`]). Every route that reads lines opens its files here;
+    /// `gone` tells whether its client left (a gzip file's first pass then stops: `Gone`).
+    pub fn open_text(
+        &self,
+        path: &Path,
+        gone: &dyn Fn() -> bool,
+    ) -> Result<(Text, Metadata), Refusal> {
         let (file, meta) = self.sandbox.open_file(path)?;
         family::refuse_compressed(path, &file)?;
-        let text = Text::open(&self.gzips, path, file, &meta)
-            .map_err(|_| Refusal::Forbidden("cannot be read"))?;
+        let text =
+            Text::open(&self.gzips, path, file, &meta, gone).map_err(|e| match e.kind() {
+                io::ErrorKind::Interrupted => Refusal::Gone,
+                _ => Refusal::Forbidden("cannot be read"),
+            })?;
         Ok((text, meta))
     }
 

@@ -2,7 +2,8 @@
 //! `live` and `compressed` (it is read whole, never followed) and stays open; a damaged one says
 //! why before `live`; a position in it resumes; it can be merged with plain files; the page
 //! opens on it. A file compressed in a format that is not read (xz, zstd, bzip2, lz4) is
-//! refused with 415 and the reason on every route that reads lines, and downloads raw.
+//! refused with 415 and the reason on every route that reads lines, and downloads raw. A first
+//! pass runs once for requests at once, one per core, and stops when its client leaves.
 mod support;
 use std::path::PathBuf;
 use std::process::Command;
@@ -246,4 +247,30 @@ fn first_passes_of_many_gz_files_run_one_per_core_at_most() {
         running.iter().all(|&n| n <= cores),
         "{running:?} with {cores} cores"
     );
+}
+
+#[test]
+fn a_first_pass_whose_client_leaves_stops_and_the_next_request_makes_it_again() {
+    let dir = TempDir::new("compressed-left");
+    // About 20 MiB of text: restart points every 8 MiB, where the pass asks for its client.
+    let member = gz(&dir, "big.log.1.gz", &requests(400_000));
+    let srv = Server::start(&[dir.0.to_str().unwrap()]);
+    let target = format!(
+        "/_logview/api/lines?path={}&from=0&lines=3",
+        encode_path(&member)
+    );
+    let mut s = std::net::TcpStream::connect(srv.addr).unwrap();
+    let head = format!("GET {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+    std::io::Write::write_all(&mut s, head.as_bytes()).unwrap();
+    drop(s);
+    srv.wait_log(
+        "big.log.1.gz: first pass stopped after",
+        Duration::from_secs(10),
+    );
+    assert_eq!(srv.log_count(": first pass,"), 0, "no pass finished");
+    let (status, body) = srv.get(&target);
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("request 3 served"), "{body}");
+    srv.wait_log("big.log.1.gz: first pass,", Duration::from_secs(5));
+    assert_eq!(srv.log_count(": first pass,"), 1, "made again, whole");
 }

@@ -46,8 +46,8 @@ enum Anchor {
     Time(Moment),
 }
 
-/// The window as JSON.
-pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
+/// The window as JSON; `gone`: whether the client left (a gzip file's first pass then stops).
+pub fn lines(shared: &Shared, req: &Request, gone: &dyn Fn() -> bool) -> Result<String, Refusal> {
     let path = req
         .param("path")
         .ok_or(Refusal::Malformed("path is required"))?;
@@ -59,7 +59,7 @@ pub fn lines(shared: &Shared, req: &Request) -> Result<String, Refusal> {
     };
     let anchor = anchor(req)?;
     let path = sandbox::plain(&path)?;
-    let (text, meta) = shared.open_text(&path)?;
+    let (text, meta) = shared.open_text(&path, gone)?;
     let size = text.size(&meta);
     let numbering = shared.indexes.of_text(&text, &meta);
     // A line number past what the index has counted is found by counting on: a scan like a

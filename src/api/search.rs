@@ -121,7 +121,7 @@ pub fn serve(
     let p = params(req)?;
     let path = sandbox::plain(&p.path)?;
     // The asked-for file is refused before anything else.
-    shared.open_text(&path)?;
+    shared.open_text(&path, gone)?;
     // A family search runs from the file asked for to the oldest member.
     let files = match p.family {
         true => {
@@ -131,7 +131,7 @@ pub fn serve(
         }
         false => vec![path],
     };
-    let (first, end) = start(shared, &files, &p)?;
+    let (first, end) = start(shared, &files, &p, gone)?;
     Response::ok("application/x-ndjson", "")
         .with("Cache-Control", "no-store")
         .write_stream_head(stream)
@@ -171,7 +171,12 @@ pub fn serve(
 
 /// Which of `files` the search starts in, and where in it: `before` is an offset into the
 /// first (or, with `family`, a member's token); without it, the end of the first.
-fn start(shared: &Shared, files: &[PathBuf], p: &Params) -> Result<(usize, Option<u64>), Refusal> {
+fn start(
+    shared: &Shared,
+    files: &[PathBuf],
+    p: &Params,
+    gone: &dyn Fn() -> bool,
+) -> Result<(usize, Option<u64>), Refusal> {
     let bad = Refusal::Malformed;
     let Some(before) = &p.before else {
         return Ok((0, None));
@@ -184,7 +189,7 @@ fn start(shared: &Shared, files: &[PathBuf], p: &Params) -> Result<(usize, Optio
     if offset == 0 && p.family {
         return Ok((at + 1, None)); // line 1 of a member: its older one goes on
     }
-    let (file, meta) = shared.open_text(&files[at])?;
+    let (file, meta) = shared.open_text(&files[at], gone)?;
     let size = file.size(&meta);
     if offset > size {
         return Err(bad("before is past the end of the file"));
@@ -277,7 +282,7 @@ impl Scan<'_> {
         let (mut next, mut damaged) = (None, Vec::new());
         for (i, path) in files.iter().enumerate() {
             // A member that went away meanwhile is passed over.
-            let Ok((file, meta)) = shared.open_text(path) else {
+            let Ok((file, meta)) = shared.open_text(path, self.gone) else {
                 continue;
             };
             damaged.extend(lines::damage(path, &file));

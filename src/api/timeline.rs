@@ -31,7 +31,12 @@ const SMALL_EXTENSION: u64 = 16 << 20;
 /// How long a timeline waits for a scan place before answering 503.
 const SCAN_WAIT: Duration = Duration::from_secs(30);
 
-pub fn timeline(shared: &Shared, req: &Request) -> Result<String, Refusal> {
+/// `gone`: whether the client left (a gzip member's first pass then stops).
+pub fn timeline(
+    shared: &Shared,
+    req: &Request,
+    gone: &dyn Fn() -> bool,
+) -> Result<String, Refusal> {
     let path = req
         .param("path")
         .ok_or(Refusal::Malformed("path is required"))?;
@@ -46,7 +51,7 @@ pub fn timeline(shared: &Shared, req: &Request) -> Result<String, Refusal> {
     let q = filter(req)?;
     let family = flag(req, "family")?;
     let path = sandbox::plain(&path)?;
-    let first = counted(shared, &path)?;
+    let first = counted(shared, &path, gone)?;
     let mut files = vec![first];
     if family {
         // The older members, compressed ones decompressed; one that cannot be read is passed
@@ -56,7 +61,11 @@ pub fn timeline(shared: &Shared, req: &Request) -> Result<String, Refusal> {
             .iter()
             .position(|f| *f == path)
             .map_or(all.len(), |i| i + 1);
-        files.extend(all[from..].iter().filter_map(|f| counted(shared, f).ok()));
+        files.extend(
+            all[from..]
+                .iter()
+                .filter_map(|f| counted(shared, f, gone).ok()),
+        );
     }
     let (width, buckets) = buckets(&files, n);
     let mut found = vec![0u64; buckets.len()];
@@ -113,8 +122,8 @@ impl Counted {
 }
 
 /// Opens `path` and brings its kept counts up to its end.
-fn counted(shared: &Shared, path: &Path) -> Result<Counted, Refusal> {
-    let (file, meta) = shared.open_text(path)?;
+fn counted(shared: &Shared, path: &Path, gone: &dyn Fn() -> bool) -> Result<Counted, Refusal> {
+    let (file, meta) = shared.open_text(path, gone)?;
     let size = file.size(&meta);
     let mtime = meta.modified().unwrap_or(UNIX_EPOCH);
     let unreadable = |_| Refusal::Forbidden("cannot be read");

@@ -128,14 +128,21 @@ pub struct Gzip {
 
 impl Gzip {
     /// Decompresses `file` (of identity `id`) once with the server's [`LIMITS`].
-    pub fn open(file: File, id: Identity) -> io::Result<Gzip> {
-        Gzip::open_with(file, id.size, LIMITS)
+    pub fn open(file: File, id: Identity, gone: &dyn Fn() -> bool) -> io::Result<Gzip> {
+        Gzip::open_with(file, id.size, LIMITS, gone)
     }
 
-    /// Decompresses the `size` bytes of `file` once, keeping restart points as `limits` say.
-    pub fn open_with(file: File, size: u64, limits: Limits) -> io::Result<Gzip> {
+    /// Decompresses the `size` bytes of `file` once, keeping restart points as `limits` say;
+    /// stops with [`io::ErrorKind::Interrupted`] when `gone` says no one waits for it any more
+    /// (asked at each restart point).
+    pub fn open_with(
+        file: File,
+        size: u64,
+        limits: Limits,
+        gone: &dyn Fn() -> bool,
+    ) -> io::Result<Gzip> {
         let mut kept = Pieces::new(limits.piece);
-        let pass = first_pass(&file, size, &limits, &mut kept)?;
+        let pass = first_pass(&file, size, &limits, &mut kept, gone)?;
         let tail = kept.last_bytes(limits.piece);
         Ok(Gzip {
             file,
@@ -252,7 +259,13 @@ struct Pass {
 }
 
 /// Decompresses the whole file, keeping restart points and the last pieces of text.
-fn first_pass(file: &File, size: u64, limits: &Limits, kept: &mut Pieces) -> io::Result<Pass> {
+fn first_pass(
+    file: &File,
+    size: u64,
+    limits: &Limits,
+    kept: &mut Pieces,
+    gone: &dyn Fn() -> bool,
+) -> io::Result<Pass> {
     let mut cursor = Cursor::default();
     let mut input = Input::new(file, size, 0);
     let (mut checkpoints, mut spacing) = (vec![cursor.clone()], limits.spacing);
@@ -266,6 +279,7 @@ fn first_pass(file: &File, size: u64, limits: &Limits, kept: &mut Pieces) -> io:
                     limit: limits.max_len,
                 });
             }
+            Stop::Limit if gone() => return Err(left()),
             Stop::Limit => checkpoints.push(cursor.clone()),
             Stop::End => break None,
             Stop::Damaged(d) => break Some(d),
@@ -282,6 +296,11 @@ fn first_pass(file: &File, size: u64, limits: &Limits, kept: &mut Pieces) -> io:
         damage,
         checkpoints,
     })
+}
+
+/// The error of a first pass that stopped because its client left.
+fn left() -> io::Error {
+    io::Error::new(io::ErrorKind::Interrupted, "the client left")
 }
 
 /// A run of text.
@@ -399,11 +418,19 @@ pub enum Text {
 impl Text {
     /// `file`, opened at `path` with metadata `meta`, as text: decompressed (through the kept
     /// `views`) when [`is_gzip`] says so. Damage is logged.
-    pub fn open(views: &Views, path: &Path, file: File, meta: &Metadata) -> io::Result<Text> {
+    /// A file's text; a gzip file's first pass (or the wait for it) stops when `gone` says
+    /// the client left ([`io::ErrorKind::Interrupted`]).
+    pub fn open(
+        views: &Views,
+        path: &Path,
+        file: File,
+        meta: &Metadata,
+        gone: &dyn Fn() -> bool,
+    ) -> io::Result<Text> {
         if !is_gzip(path, &file) {
             return Ok(Text::Plain(file));
         }
-        let g = views.open(path, file, meta)?;
+        let g = views.open(path, file, meta, gone)?;
         if let Some(d) = g.damage() {
             info!("{}: {d}; read up to there", path.display());
         }
@@ -555,7 +582,7 @@ mod tests {
     };
 
     fn view(gz: &[u8], limits: Limits) -> Gzip {
-        Gzip::open_with(file_of(gz), gz.len() as u64, limits).unwrap()
+        Gzip::open_with(file_of(gz), gz.len() as u64, limits, &|| false).unwrap()
     }
 
     fn all(g: &Gzip) -> Vec<u8> {
@@ -658,7 +685,8 @@ mod tests {
         let gz = [first.clone(), member(&text[9000..], 0, &[])].concat();
         let file = file_of(&gz);
         for cut in 0..=gz.len() {
-            let g = Gzip::open_with(file.try_clone().unwrap(), cut as u64, SMALL).unwrap();
+            let g =
+                Gzip::open_with(file.try_clone().unwrap(), cut as u64, SMALL, &|| false).unwrap();
             let got = all(&g);
             assert_eq!(got, text[..got.len()], "cut at {cut}");
             // Cut between members, the file is whole.
@@ -772,11 +800,13 @@ mod tests {
         assert!(!is_gzip(&d.join("app.log.2"), &file), "the name counts");
         let meta = file.metadata().unwrap();
         let views = Views::default();
-        let Text::Gzip(g) = Text::open(&views, &gz, file, &meta).unwrap() else {
+        let Text::Gzip(g) = Text::open(&views, &gz, file, &meta, &|| false).unwrap() else {
             panic!("read decompressed");
         };
         assert_eq!((all(&g), g.damage()), (text, None));
-        let again = views.open(&gz, File::open(&gz).unwrap(), &meta).unwrap();
+        let again = views
+            .open(&gz, File::open(&gz).unwrap(), &meta, &|| false)
+            .unwrap();
         assert!(Arc::ptr_eq(&g, &again), "kept");
         std::fs::remove_dir_all(&d).unwrap();
     }

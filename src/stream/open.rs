@@ -174,14 +174,14 @@ fn member(
 ) -> Result<Member, Refusal> {
     let (sb, max) = (shared.sandbox.clone(), shared.config.max_line);
     let resumed = match resume {
-        Some(pos) => Follower::resume(sb.clone(), path, shared.open_text(path)?, pos, max)?,
+        Some(pos) => Follower::resume(sb.clone(), path, shared.open_text(path, gone)?, pos, max)?,
         None => None,
     };
     let history = resumed.is_none();
     let follower = match resumed {
         Some(f) => f,
         None => {
-            let opened = shared.open_text(path)?;
+            let opened = shared.open_text(path, gone)?;
             // A compressed file's unfinished last line is one of its lines: it never grows.
             let following = params.tail && opened.0.gzip().is_none();
             Follower::open(sb, path, opened, params.lines, max, following, gone)?

@@ -6,7 +6,9 @@
 //! modification time; a file rewritten since gets a fresh view. The first pass of a new view
 //! runs without the cache's lock held, once: a request for a file whose first pass is running
 //! waits for it instead of decompressing the file again. At most one first pass per core runs
-//! at once (each takes a core for about a second per GiB of text); more wait their turn.
+//! at once (each takes a core for about a second per GiB of text); more wait their turn. A
+//! first pass whose client leaves stops (a request waiting for it then makes its own), and a
+//! waiting request whose client leaves stops waiting.
 
 use std::fs::{File, Metadata};
 use std::io;
@@ -14,7 +16,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use log::{debug, info};
 
@@ -23,6 +25,9 @@ use crate::source::position::fnv1a;
 
 /// Views kept at most.
 pub const MAX_VIEWS: usize = 8;
+
+/// How often a request waiting for a first pass asks whether its client left.
+const WAIT_CHECK: Duration = Duration::from_millis(50);
 
 /// One version of one file: a file rewritten in place is another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,8 +82,14 @@ impl Default for Views {
 
 impl Views {
     /// The view of `file` at `path` (whose metadata is `meta`): the kept one, or a new one
-    /// (its first pass logged).
-    pub fn open(&self, path: &Path, file: File, meta: &Metadata) -> io::Result<Arc<Gzip>> {
+    /// (its first pass logged). Waiting, or making one, ends when `gone` says the client left.
+    pub fn open(
+        &self,
+        path: &Path,
+        file: File,
+        meta: &Metadata,
+        gone: &dyn Fn() -> bool,
+    ) -> io::Result<Arc<Gzip>> {
         let id = Identity::of(meta);
         let _first = loop {
             let mut opening = super::lock(&self.opening);
@@ -95,11 +106,24 @@ impl Views {
                 break FirstPass { views: self, id };
             }
             // This file's first pass runs for another request (its view is taken once it
-            // ends, or made again if it failed), or one runs per core: wait for one to end.
-            drop(self.opened.wait(opening).unwrap_or_else(|e| e.into_inner()));
+            // ends, or made again if it failed), or one runs per core: wait for one to end,
+            // or for this client to leave.
+            if gone() {
+                return Err(super::left());
+            }
+            let waited = self.opened.wait_timeout(opening, WAIT_CHECK);
+            drop(waited.unwrap_or_else(|e| e.into_inner()));
         };
         let started = Instant::now();
-        let view = Gzip::open(file, id)?;
+        let view = Gzip::open(file, id, gone).inspect_err(|e| {
+            if e.kind() == io::ErrorKind::Interrupted {
+                info!(
+                    "{}: first pass stopped after {:?}: the client left",
+                    path.display(),
+                    started.elapsed()
+                );
+            }
+        })?;
         info!(
             "{}: first pass, {} bytes of text in {:?}",
             path.display(),
