@@ -146,6 +146,12 @@ scenario("the level selector hides lower levels, survives a reload, and narrows 
   await page.selectOption("#level", "");
   await waitFor(page, "every line", (n) => [...document.querySelectorAll("#log .line")].filter((e) => e.checkVisibility()).length === n, JAVA.length + 2);
   assert.equal(new URL(page.url()).searchParams.get("level"), null);
+
+  // The most severe level has its choice too: a link with level=fatal keeps it.
+  await page.goto(viewerUrl(server, file) + "?level=fatal");
+  await waitLive(page);
+  assert.equal(await page.inputValue("#level"), "fatal");
+  await waitVisible(page, "the fatal line only", [`${stamp(6)} FATAL out of memory`]);
 });
 
 /** A page on the Java log (`file`), every line of it shown. */
