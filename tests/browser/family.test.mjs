@@ -260,3 +260,16 @@ scenario("search older files too: matches of the older members name them; one op
   await waitFor(page, "app.log.2.gz's page", () => location.pathname.endsWith("/app.log.2.gz") && location.hash === "#L11");
   await waitFor(page, "its line marked", () => document.querySelector("#log .line.target")?.textContent === "two line 11");
 });
+
+scenario("search older files too is offered only for a file that has older members", async (fx) => {
+  const lone = fx.write("lone.log", "alpha 1\nbeta 2\nalpha 3\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(`${server.url.replace(/\/$/, "")}${encodePath(lone)}`);
+  await waitLive(page);
+  await page.fill("#filter", "alpha");
+  await page.press("#filter", "Enter");
+  await waitFor(page, "the search done", () => document.getElementById("search-status").dataset.state === "done");
+  assert.equal(await page.evaluate(() => document.getElementById("search-family").closest("label").hidden), true, "no family: no choice");
+  assert.equal(await page.locator("#search-results li").count(), 2);
+});

@@ -11,6 +11,7 @@ import { el, show, formatCount, baseName } from "../dom.js";
 import { streamSearch, fetchLines, hrefFor, HttpError } from "../api.js";
 import { view } from "./state.js";
 import { timeText } from "./times.js";
+import { knownOlder, olderOf } from "./family.js";
 
 /** Matching lines asked for per request. */
 const PAGE = 500;
@@ -84,16 +85,35 @@ export function setupSearch(a) {
  * Searches the whole file for `value` (the filter's syntax) at the level selector's level and
  * above (a level alone: every line of that level); neither closes the panel.
  */
-export function startSearch(value) {
+export async function startSearch(value) {
   let query = queryOf(value);
   if (view.level) query = { ...query, level: view.level };
   if (!query || !view.path) return closeSearch();
   reset();
   s.query = query;
-  s.family = el.searchFamily.checked;
   show(el.search, true);
   actions.searched(query);
+  const gen = s.gen;
+  const offered = offerFamily();
+  // Only a search over the family waits to know whether there is one.
+  const family = el.searchFamily.checked && (await offered);
+  if (s.gen !== gen) return; // another search (or none) since
+  s.family = family;
   fetchPage(null);
+}
+
+/**
+ * Offers "search older files too" only for a file with an older member (asked when not known
+ * yet); resolves to whether it has one.
+ */
+async function offerFamily() {
+  const choice = el.searchFamily.closest("label");
+  const path = view.path;
+  let older = knownOlder(path);
+  show(choice, !!older);
+  if (older === undefined) older = await olderOf(path).catch(() => null);
+  if (view.path === path) show(choice, !!older);
+  return !!older;
 }
 
 /** Stops a running search; true if one was running. */
