@@ -294,3 +294,16 @@ scenario("search: a match inside a stack trace shows its entry's first line; ope
   assert.ok(await inView(trace[0]), "the entry's first line is in view");
   assert.ok(await inView(trace[trace.length - 3]), "the match is in view");
 });
+
+scenario("search: a coloured line's result reads as the page shows it: no escape codes, its match marked", async (fx) => {
+  const file = fx.write("colour.log", "plain start\n\x1b[31mERROR\x1b[0m disk \x1b[1mfull\x1b[0m on /var\x07\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  await page.fill("#filter", "full");
+  await page.press("#filter", "Enter");
+  await searchDone(page, 1);
+  assert.equal(await page.textContent("#search-results li .text"), "ERROR disk full on /var");
+  assert.deepEqual(await page.$$eval("#search-results li mark", (els) => els.map((e) => e.textContent)), ["full"]);
+});

@@ -284,6 +284,30 @@ export function charRanges(text, ranges) {
   return kept;
 }
 
+/** A terminal escape sequence (CSI, as loggers colour with; or a two-byte one), or another control character but tab. */
+// eslint-disable-next-line no-control-regex
+const ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]?|[\x00-\x08\x0a-\x1f\x7f]/g;
+
+/**
+ * `text` as the file's page shows it, without escape sequences and control characters, and
+ * `ranges` (string indexes into `text`) moved onto it; a range left empty is dropped.
+ */
+export function withoutEscapes(text, ranges = []) {
+  const cuts = [...text.matchAll(ESCAPES)].map((m) => [m.index, m.index + m[0].length]);
+  if (!cuts.length) return { text, ranges };
+  let plain = "";
+  let last = 0;
+  for (const [a, b] of cuts) {
+    plain += text.slice(last, a);
+    last = b;
+  }
+  plain += text.slice(last);
+  // An index minus what the cuts before it removed.
+  const moved = (i) => i - cuts.reduce((d, [a, b]) => d + Math.max(0, Math.min(b, i) - a), 0);
+  const kept = ranges.map(([a, b]) => [moved(a), moved(b)]).filter(([a, b]) => b > a);
+  return { text: plain, ranges: kept };
+}
+
 function span(className, text) {
   const node = document.createElement("span");
   node.className = className;
@@ -303,7 +327,7 @@ function resultNode(r, i) {
   li.title = "Open this line in the file";
   if (typeof r.entry?.text === "string") {
     li.classList.add("in-entry");
-    li.append(span("entry-head", r.entry.text));
+    li.append(span("entry-head", withoutEscapes(r.entry.text).text));
   }
   li.append(span("num", typeof r.number === "number" ? formatCount(r.number) : ""));
   li.append(span("time", typeof r.time === "number" ? timeText(r.time) : ""));
@@ -313,15 +337,16 @@ function resultNode(r, i) {
     li.append(file);
   }
   const text = span("text", "");
+  const shown = withoutEscapes(r.text, charRanges(r.text, r.ranges || []));
   let last = 0;
-  for (const [a, b] of charRanges(r.text, r.ranges || [])) {
-    if (a > last) text.append(r.text.slice(last, a));
+  for (const [a, b] of shown.ranges) {
+    if (a > last) text.append(shown.text.slice(last, a));
     const mark = document.createElement("mark");
-    mark.textContent = r.text.slice(a, b);
+    mark.textContent = shown.text.slice(a, b);
     text.append(mark);
     last = b;
   }
-  if (last < r.text.length) text.append(r.text.slice(last));
+  if (last < shown.text.length) text.append(shown.text.slice(last));
   li.append(text);
   if (i === s.current) li.classList.add("current");
   return li;
