@@ -8,7 +8,7 @@ export const el = {
   browser: $("browser"), files: $("files"), filesFilter: $("files-filter"),
   filesCount: $("files-count"), filesEmpty: $("files-empty"), followDir: $("follow-dir"),
   pickedCount: $("picked-count"), openTogether: $("open-together"),
-  viewer: $("viewer"), status: $("status"), statusSay: $("status-say"), retry: $("retry"), filter: $("filter"), filterCount: $("filter-count"), level: $("level"),
+  viewer: $("viewer"), status: $("status"), statusSay: $("status-say"), arrivals: $("arrivals"), retry: $("retry"), filter: $("filter"), filterCount: $("filter-count"), level: $("level"),
   filterError: $("filter-error"),
   pause: $("pause"), pending: $("pending-count"), wrap: $("wrap"), numbers: $("numbers"),
   times: $("times"), clock: $("clock"), columns: $("columns"), columnsField: $("columns-field"),

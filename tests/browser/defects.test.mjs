@@ -234,3 +234,18 @@ scenario("at 390 px the header keeps the file name and the toolbar folds its opt
   assert.ok(await page.isVisible("#wrap"));
   assert.ok(await page.isHidden("#options-toggle"));
 });
+
+scenario("a screen reader is told how many lines arrived every 10 s, not each line", async (fx) => {
+  const file = fx.write("app.log", "2026-11-28T10:00:00Z INFO start\n");
+  const server = await fx.server();
+  const page = await fx.page();
+  await page.goto(viewerUrl(server, file));
+  await waitLive(page);
+  assert.equal(await page.getAttribute("#log", "role"), "log");
+  assert.equal(await page.getAttribute("#log", "aria-live"), "off", "the lines themselves are not read out");
+  fs.appendFileSync(file, "2026-11-28T10:00:01Z INFO a\n2026-11-28T10:00:02Z ERROR b\n2026-11-28T10:00:03Z INFO c\n");
+  await waitFor(page, "the lines shown", () => document.querySelectorAll("#log .line").length === 4);
+  assert.equal(await page.textContent("#arrivals"), "", "not at once");
+  await waitFor(page, "the arrivals said", () => document.getElementById("arrivals").textContent === "3 new lines, 1 error", undefined, 15000);
+  assert.equal(await page.getAttribute("#arrivals", "role"), "status");
+}, { timeout: 60000 });
