@@ -1,7 +1,7 @@
 # logview: `make run` builds and serves /var/log; `make test` runs every check.
 ROOT ?= /var/log
 BIND ?= 127.0.0.1:8765
-# `make static`: the static binary a release ships for this machine's architecture (musl).
+# `make static`: the static x86_64 binary a release ships (musl; needs that Rust target).
 TARGET ?= x86_64-unknown-linux-musl
 # Cargo's build directory: CARGO_TARGET_DIR when set, as cargo itself does.
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)
@@ -62,18 +62,20 @@ RELEASE_RUSTFLAGS = --remap-path-prefix=$(CURDIR)=/logview \
 RELEASE_FILES = README.md docs/logview.service docs/nginx-logview.conf docs/nginx-hosts.conf docs/nginx-hosts.html \
   docs/rsyslog-collector.conf docs/rsyslog-forward.conf
 LICENSES = LICENSE-MIT LICENSE-APACHE
-# THIRD-PARTY-LICENSES: each crate linked into the target's binary (cargo tree: normal edges,
-# no proc macros) with its licence expression and the licence files it ships, read from the
-# registry's sources that --locked just built. The same Cargo.lock gives the same file.
+# THIRD-PARTY-LICENSES ($(2)): each crate linked into target $(1)'s binary (cargo tree: normal
+# edges, no proc macros) with its licence expression and the licence files it ships, read from
+# the registry's sources that --locked just built. The same Cargo.lock gives the same file; a
+# failing cargo tree fails the release (it is not piped, so its status counts).
 CARGO_REGISTRY_SRC = $(or $(CARGO_HOME),$(HOME)/.cargo)/registry/src
 define third_party
-cargo tree --locked -e normal,no-proc-macro --target $(1) --prefix none -f '{p}|{l}' | \
-  sed 's/ (\*)$$//' | LC_ALL=C sort -u | while IFS='|' read -r pkg lic; do set -- $$pkg; \
+cargo tree --locked -e normal,no-proc-macro --target $(1) --prefix none -f '{p}|{l}' > $(2).crates; \
+  sed 's/ (\*)$$//' $(2).crates | LC_ALL=C sort -u | while IFS='|' read -r pkg lic; do set -- $$pkg; \
   [ "$$1" = logview ] && continue; printf '==== %s %s: %s\n\n' "$$1" "$$2" "$$lic"; \
   src=$$(ls -d $(CARGO_REGISTRY_SRC)/*/"$$1-$${2#v}" 2>/dev/null | head -1); found=; \
   for f in "$$src"/LICEN[CS]E* "$$src"/COPYING* "$$src"/UNLICENSE* "$$src"/NOTICE*; do \
     [ -f "$$f" ] && { found=1; printf -- '---- %s\n' "$${f##*/}"; cat "$$f"; echo; }; done; \
-  [ -n "$$found" ] || printf '(the crate ships no licence file: see its licence expression)\n\n'; done
+  [ -n "$$found" ] || printf '(the crate ships no licence file: see its licence expression)\n\n'; \
+  done > $(2); rm $(2).crates
 endef
 .PHONY: release man release-for-tests bench-musl
 release:
@@ -86,7 +88,7 @@ release:
 	  name=logview-$(VERSION)-$$t; d=$(DIST)/$$name; mkdir $$d; \
 	  cp $(TARGET_DIR)/$$t/release/logview $$d/ && chmod 755 $$d/logview; \
 	  cp $(RELEASE_FILES) $(LICENSES) $$d/; \
-	  $(call third_party,$$t) > $$d/THIRD-PARTY-LICENSES; \
+	  $(call third_party,$$t,$$d/THIRD-PARTY-LICENSES); \
 	  $(TARGET_DIR)/x86_64-unknown-linux-musl/release/logview --help | \
 	    awk -v version=$(VERSION) -f docs/help2man.awk > $$d/logview.1; \
 	  tar --sort=name --mtime=@$(SOURCE_DATE_EPOCH) --owner=0 --group=0 --numeric-owner \

@@ -15,8 +15,8 @@
 //! An `html` line may start with one empty marker `<span>` telling its entry's level, that it
 //! continues the entry before, that it is a JSON object ([`crate::text::classify`]) and, for a
 //! renderer given the server's zone, the moment its stamp names (`data-time`, epoch ms: read
-//! here once, in the zone its writer used, so the page keeps no copy of the stamp forms);
-//! `text` lines stay the file's bytes.
+//! here once, a stamp without a zone in the server's, so the page keeps no copy of the stamp
+//! forms); `text` lines stay the file's bytes.
 //!
 //! [`Renderer::line_in_pieces`] hands the output on whenever it reaches a given size, so a
 //! caller holds at most that size plus [`MAX_STEP`] bytes of a line's rendering.
@@ -28,12 +28,13 @@
 use std::convert::Infallible;
 use std::fmt::Write;
 use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
 
 use tz::TimeZone;
 
 use crate::index::time::Clock;
 use crate::text::classify::{Entries, Entry};
-use crate::text::time;
+use crate::text::time::{self, Stamp};
 
 /// Most bytes one input character can add to the output: closing the widest run (24),
 /// opening the widest (about 130) and one escaped character (6).
@@ -75,6 +76,9 @@ struct Style {
     flags: u8,
 }
 
+/// How long a live renderer reads syslog stamps as of one moment before it takes now again.
+const RENEW_LIVE: Duration = Duration::from_secs(3600);
+
 /// Renders lines one by one, carrying the SGR style between them.
 pub struct Renderer {
     format: Format,
@@ -84,6 +88,8 @@ pub struct Renderer {
     entries: Entries,
     /// How stamps become moments, when lines tell theirs (`html` only).
     clock: Option<Clock>,
+    /// Since when the clock has read stamps as written now (live lines), if it does.
+    live: Option<Instant>,
 }
 
 impl Renderer {
@@ -93,14 +99,35 @@ impl Renderer {
             style: Style::default(),
             entries: Entries::default(),
             clock: None,
+            live: None,
         }
     }
 
     /// Also tells each stamped `html` line's moment (`data-time`), reading stamps without a
-    /// zone in `zone` (`None`: UTC), a syslog stamp as [`Clock::live`] does.
-    pub fn with_moments(mut self, zone: Option<Arc<TimeZone>>) -> Self {
-        self.clock = Some(Clock::live(zone));
+    /// zone in `zone` (`None`: UTC), and syslog stamps (no year) as of a file modified at
+    /// `mtime` ([`Clock`]) until [`Renderer::go_live`].
+    pub fn with_moments(mut self, zone: Option<Arc<TimeZone>>, mtime: SystemTime) -> Self {
+        self.clock = Some(Clock::new(zone, mtime));
         self
+    }
+
+    /// From now on lines are being written as they come: syslog stamps are read as of now
+    /// (renewed every [`RENEW_LIVE`], so a long session goes on into a new year).
+    pub fn go_live(&mut self) {
+        if let Some(c) = &self.clock {
+            self.clock = Some(c.now());
+            self.live = Some(Instant::now());
+        }
+    }
+
+    /// The moment of `line`'s stamp (`stamp`: already parsed, when it was looked for).
+    fn moment(&mut self, line: &[u8], stamp: Option<Option<Stamp>>) -> Option<i64> {
+        self.clock.as_ref()?;
+        let s = stamp.unwrap_or_else(|| time::parse(line))?;
+        if s.yearless && self.live.is_some_and(|t| t.elapsed() >= RENEW_LIVE) {
+            self.go_live();
+        }
+        self.clock.as_ref().map(|c| c.utc_ms(s))
     }
 
     /// Appends the rendered line and its `\n` to `out`.
@@ -131,10 +158,7 @@ impl Renderer {
             Format::Text => text(line, out, &mut pieces)?,
             Format::Html => {
                 let entry = self.entries.next(line);
-                let moment = self.clock.as_ref().and_then(|c| {
-                    let stamp = entry.stamp.unwrap_or_else(|| time::parse(line));
-                    stamp.map(|s| c.utc_ms(s))
-                });
+                let moment = self.moment(line, entry.stamp);
                 marker(&entry, moment, out);
                 self.html(line, out, &mut pieces)?
             }
@@ -166,7 +190,9 @@ impl Renderer {
     pub fn reset(&mut self) {
         self.style = Style::default();
         self.entries.reset();
-        self.clock = self.clock.take().map(|c| c.renewed());
+        if self.live.is_some() {
+            self.go_live();
+        }
     }
 
     fn html<E>(
@@ -981,5 +1007,46 @@ mod tests {
         for o in &out {
             assert!(!o.trim_end().chars().any(is_special), "{o:?}");
         }
+    }
+
+    /// The `data-time` of one rendered line, if it has one.
+    fn moment_of(r: &mut Renderer, line: &str) -> Option<i64> {
+        let mut out = String::new();
+        r.line(line.as_bytes(), &mut out);
+        let t = out.split("data-time=\"").nth(1)?;
+        t.split('"').next()?.parse().ok()
+    }
+
+    #[test]
+    fn syslog_stamps_take_their_year_from_the_file_then_from_now_once_live() {
+        let at = |ms: u64| std::time::UNIX_EPOCH + Duration::from_millis(ms);
+        // Modified 2025-12-31 12:00 UTC: a stamp up to a day later is that year's (a writer's
+        // clock ahead), one later than that the year before's.
+        let mut r = Renderer::new(Format::Html).with_moments(None, at(1_767_182_400_000));
+        let jan1 = moment_of(&mut r, "Jan  1 00:05:00 host a: within the grace");
+        assert_eq!(jan1, Some(1_767_225_900_000), "2026-01-01 00:05 UTC");
+        let dec31 = moment_of(&mut r, "Dec 31 11:00:00 host a: the file's day");
+        assert_eq!(dec31, Some(1_767_178_800_000), "2025-12-31 11:00 UTC");
+        let feb = moment_of(&mut r, "Feb  2 00:00:00 host a: after the file");
+        assert_eq!(
+            feb,
+            Some(1_738_454_400_000),
+            "2025-02-02: the year before's"
+        );
+        assert_eq!(moment_of(&mut r, "no stamp"), None);
+        // Live: lines are written now, whatever the file's age.
+        r.go_live();
+        let now = std::time::SystemTime::now();
+        let now_ms = now
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        let year_start = moment_of(&mut r, "Jan  1 00:00:00 host a: live").unwrap();
+        assert!(year_start <= now_ms && now_ms - year_start < 366 * 86_400_000);
+        // A renderer without moments tells none.
+        assert_eq!(
+            moment_of(&mut Renderer::new(Format::Html), "Jan  1 00:00:00 x"),
+            None
+        );
     }
 }

@@ -5,7 +5,6 @@
 //! exactly once, when its [`Slot`] is dropped.
 
 use std::fs::Metadata;
-use std::io;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
@@ -19,7 +18,7 @@ use crate::http::refusal::Refusal;
 use crate::index::Indexes;
 use crate::index::time::Clock;
 use crate::source::family;
-use crate::source::gzip::{Text, Views};
+use crate::source::gzip::{ClientLeft, Text, Views};
 use crate::source::sandbox::Sandbox;
 use crate::source::stdin::Spool;
 
@@ -71,11 +70,12 @@ impl Shared {
     ) -> Result<(Text, Metadata), Refusal> {
         let (file, meta) = self.sandbox.open_file(path)?;
         family::refuse_compressed(path, &file)?;
-        let text =
-            Text::open(&self.gzips, path, file, &meta, gone).map_err(|e| match e.kind() {
-                io::ErrorKind::Interrupted => Refusal::Gone,
-                _ => Refusal::Forbidden("cannot be read"),
-            })?;
+        let text = Text::open(&self.gzips, path, file, &meta, gone).map_err(|e| {
+            match ClientLeft::is(&e) {
+                true => Refusal::Gone,
+                false => Refusal::Forbidden("cannot be read"),
+            }
+        })?;
         Ok((text, meta))
     }
 

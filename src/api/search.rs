@@ -281,9 +281,11 @@ impl Scan<'_> {
         };
         let (mut next, mut damaged) = (None, Vec::new());
         for (i, path) in files.iter().enumerate() {
-            // A member that went away meanwhile is passed over.
-            let Ok((file, meta)) = shared.open_text(path, self.gone) else {
-                continue;
+            // A member that went away meanwhile is passed over; a client that left ends it.
+            let (file, meta) = match shared.open_text(path, self.gone) {
+                Ok(opened) => opened,
+                Err(Refusal::Gone) => break,
+                Err(_) => continue,
             };
             damaged.extend(lines::damage(path, &file));
             let end = end.filter(|_| i == 0).unwrap_or(file.size(&meta));

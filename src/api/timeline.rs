@@ -61,11 +61,13 @@ pub fn timeline(
             .iter()
             .position(|f| *f == path)
             .map_or(all.len(), |i| i + 1);
-        files.extend(
-            all[from..]
-                .iter()
-                .filter_map(|f| counted(shared, f, gone).ok()),
-        );
+        for f in &all[from..] {
+            match counted(shared, f, gone) {
+                Ok(c) => files.push(c),
+                Err(Refusal::Gone) => return Err(Refusal::Gone),
+                Err(_) => {}
+            }
+        }
     }
     let (width, buckets) = buckets(&files, n);
     let mut found = vec![0u64; buckets.len()];

@@ -10,7 +10,7 @@
 
 use std::io;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use tz::TimeZone;
 
@@ -66,39 +66,36 @@ impl Moment {
     }
 }
 
-/// How far after now a live line's syslog stamp may lie and still be this year's.
-const LIVE_GRACE: Duration = Duration::from_secs(86_400);
+/// How far after its file's modification time a syslog stamp may lie and still be of that
+/// year (the clocks of a log's writers and of the server differ).
+const YEAR_GRACE_MS: i64 = 86_400_000;
 
-/// How a file's stamps are read: the server's zone and the year of syslog stamps.
+/// How a file's stamps are read: the server's zone, and the year of syslog stamps (which have
+/// none): the latest that puts the stamp at most [`YEAR_GRACE_MS`] after the file's
+/// modification time.
 pub struct Clock {
     zone: Option<Arc<TimeZone>>,
-    /// The file's modification time as a local wall clock, in ms.
-    mtime_wall: i64,
+    /// The file's modification time as a local wall clock, in ms, plus the grace.
+    latest_wall: i64,
 }
 
 impl Clock {
-    /// The clock for a file last modified at `mtime`.
+    /// The clock for a file last modified at `mtime` (for lines being written: now).
     pub fn new(zone: Option<Arc<TimeZone>>, mtime: SystemTime) -> Clock {
         let utc = mtime
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as i64);
         let mut c = Clock {
             zone,
-            mtime_wall: utc,
+            latest_wall: utc,
         };
-        c.mtime_wall = utc + c.offset_ms(utc);
+        c.latest_wall = utc + c.offset_ms(utc) + YEAR_GRACE_MS;
         c
     }
 
-    /// The clock for lines being written: a syslog stamp goes in the latest year that does not
-    /// put it more than a day after now (a day: clocks and zones of writers differ).
-    pub fn live(zone: Option<Arc<TimeZone>>) -> Clock {
-        Clock::new(zone, SystemTime::now() + LIVE_GRACE)
-    }
-
-    /// [`Clock::live`] again, with the same zone (after a while: the year may have turned).
-    pub fn renewed(&self) -> Clock {
-        Clock::live(self.zone.clone())
+    /// The same zone's clock for a file modified now.
+    pub fn now(&self) -> Clock {
+        Clock::new(self.zone.clone(), SystemTime::now())
     }
 
     /// The server's local zone, as the C library finds it: `TZ` (a zone name, `:path` or a
@@ -125,9 +122,9 @@ impl Clock {
         if !s.yearless {
             return s;
         }
-        let year = time::year_of(self.mtime_wall);
+        let year = time::year_of(self.latest_wall);
         let this = s.in_year(year);
-        if this.wall_ms > self.mtime_wall {
+        if this.wall_ms > self.latest_wall {
             s.in_year(year - 1)
         } else {
             this

@@ -133,8 +133,8 @@ impl Gzip {
     }
 
     /// Decompresses the `size` bytes of `file` once, keeping restart points as `limits` say;
-    /// stops with [`io::ErrorKind::Interrupted`] when `gone` says no one waits for it any more
-    /// (asked at each restart point).
+    /// stops with [`ClientLeft`] when `gone` says no one waits for it any more (asked at each
+    /// restart point).
     pub fn open_with(
         file: File,
         size: u64,
@@ -298,9 +298,28 @@ fn first_pass(
     })
 }
 
+/// Why a first pass (or the wait for one) stopped: its client left.
+#[derive(Debug)]
+pub struct ClientLeft;
+
+impl std::fmt::Display for ClientLeft {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the client left")
+    }
+}
+
+impl std::error::Error for ClientLeft {}
+
+impl ClientLeft {
+    /// True for the error [`left`] made.
+    pub fn is(e: &io::Error) -> bool {
+        e.get_ref().is_some_and(|e| e.is::<ClientLeft>())
+    }
+}
+
 /// The error of a first pass that stopped because its client left.
 fn left() -> io::Error {
-    io::Error::new(io::ErrorKind::Interrupted, "the client left")
+    io::Error::other(ClientLeft)
 }
 
 /// A run of text.
@@ -419,7 +438,7 @@ impl Text {
     /// `file`, opened at `path` with metadata `meta`, as text: decompressed (through the kept
     /// `views`) when [`is_gzip`] says so. Damage is logged.
     /// A file's text; a gzip file's first pass (or the wait for it) stops when `gone` says
-    /// the client left ([`io::ErrorKind::Interrupted`]).
+    /// the client left ([`ClientLeft`]).
     pub fn open(
         views: &Views,
         path: &Path,

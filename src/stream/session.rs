@@ -13,7 +13,7 @@ use std::io::{self, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use log::info;
 use serde_json::{Value, json};
@@ -251,7 +251,17 @@ struct Followed {
 
 impl Followed {
     fn new(m: Member, format: Format, merged: bool, shared: &Shared) -> Self {
-        let renderer = Renderer::new(format).with_moments(shared.zone.clone());
+        // Syslog stamps in the history are of the year its file was last modified in.
+        let mtime = m
+            .follower
+            .file()
+            .file()
+            .metadata()
+            .and_then(|m| m.modified());
+        let renderer = Renderer::new(format).with_moments(
+            shared.zone.clone(),
+            mtime.unwrap_or_else(|_| SystemTime::now()),
+        );
         let tag = if merged {
             renderer.tag(&m.name)
         } else {
@@ -347,6 +357,9 @@ impl Session {
         let compressed = !self.merged && self.files[0].follower.compressed();
         if compressed {
             self.tell_damage()?;
+        }
+        for f in &mut self.files {
+            f.renderer.go_live();
         }
         self.event(Event::Live, None)?;
         if compressed {
@@ -565,7 +578,9 @@ impl Session {
                     history: true,
                 };
                 let format = self.files[0].renderer.format();
-                self.files.push(Followed::new(member, format, true, shared));
+                let mut joined = Followed::new(member, format, true, shared);
+                joined.renderer.go_live(); // a file that appears now is being written now
+                self.files.push(joined);
                 subs.push(self.subscribe(self.files.len() - 1, shared)?);
                 self.event(Event::Added, Some(self.files.len() - 1))?;
             }

@@ -1,11 +1,11 @@
 //! Timestamps in log lines: RFC 3339 / ISO 8601 at or near the start of a line (`T` or a
 //! space between date and time, `.` or `,` before the fraction, `Z` or `±HH:MM`), nginx error
 //! logs (`2026/11/25 03:14:00`), syslog (`Nov 25 03:14:00`, no year), nginx/Apache access logs
-//! (`[25/Nov/2026:03:14:00 +0000]`) and JSON lines (`time`, `ts`, `timestamp`, `@timestamp`:
-//! a string as above, or epoch seconds or milliseconds).
+//! (`[25/Nov/2026:03:14:00 +0000]`) and JSON lines (the first key of `@timestamp`, `timestamp`,
+//! `time`, `ts`: a string as above, or epoch seconds or milliseconds).
 //!
 //! Guarantees: pure and bounded: a line is looked at in its first [`LOOK`] bytes (JSON lines
-//! up to [`JSON_LOOK`]); nothing allocates but the JSON case; an impossible date is no stamp.
+//! up to [`JSON_LOOK`]); nothing allocates; an impossible date is no stamp.
 
 /// How far into a line a stamp is looked for.
 const LOOK: usize = 64;

@@ -265,11 +265,15 @@ scenario("search older files too is offered only for a file that has older membe
   const lone = fx.write("lone.log", "alpha 1\nbeta 2\nalpha 3\n");
   const server = await fx.server();
   const page = await fx.page();
+  // The page asks what is older than the file by its first line (`from=0`): once that is
+  // answered, the choice is settled.
+  const told = page.waitForResponse((r) => r.url().includes("/_logview/api/lines") && new URL(r.url()).searchParams.get("from") === "0");
   await page.goto(`${server.url.replace(/\/$/, "")}${encodePath(lone)}`);
   await waitLive(page);
   await page.fill("#filter", "alpha");
   await page.press("#filter", "Enter");
   await waitFor(page, "the search done", () => document.getElementById("search-status").dataset.state === "done");
+  assert.equal((await (await told).json()).older ?? null, null, "no older member");
   assert.equal(await page.evaluate(() => document.getElementById("search-family").closest("label").hidden), true, "no family: no choice");
   assert.equal(await page.locator("#search-results li").count(), 2);
 });

@@ -67,13 +67,17 @@ scenario("search: newest first with a count; older matches give the rest once; m
   assert.deepEqual(rows.map((r) => r.event), MATCHES.slice(0, 500), "the 500 newest matches, newest first");
   for (const r of rows) assert.deepEqual(r.marks, ["needle"], `event ${r.event}: the match is marked`);
   for (const r of rows) if (r.n) assert.equal(Number(r.n), r.event + 1, "the line number shown is the line's");
-  // The line's time as the time column shows it (the browser's zone: no clock= in the address).
+  // The line's date and time in the time column's clock (the browser's zone: no clock= in
+  // the address), and again when the clock changes.
   const local = await page.evaluate((ms) => {
     const d = new Date(ms);
     const p = (n, w = 2) => String(n).padStart(w, "0");
-    return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+    return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
   }, DAY + 49980 * 1000);
   assert.equal(await page.textContent("#search-results li .time"), local, "the line's time");
+  await page.selectOption("#clock", "utc");
+  assert.equal(await page.textContent("#search-results li .time"), "2026-11-28 13:53:00.000Z", "relabelled in UTC");
+  await page.selectOption("#clock", "local");
 
   // The payload in the newest match is text, not markup.
   const first = await page.textContent("#search-results li .text");

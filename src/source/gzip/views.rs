@@ -116,7 +116,7 @@ impl Views {
         };
         let started = Instant::now();
         let view = Gzip::open(file, id, gone).inspect_err(|e| {
-            if e.kind() == io::ErrorKind::Interrupted {
+            if super::ClientLeft::is(e) {
                 info!(
                     "{}: first pass stopped after {:?}: the client left",
                     path.display(),

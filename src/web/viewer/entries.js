@@ -102,7 +102,7 @@ export function setFolded(e, folded) {
 
 /** The entry marker span of a row's node (after a merged view's `.src` tag), or null. */
 function markerSpan(node) {
-  return node.querySelector(":scope > span[data-level], :scope > span[data-cont], :scope > span[data-json]");
+  return node.querySelector(":scope > span[data-level], :scope > span[data-cont], :scope > span[data-json], :scope > span[data-time]");
 }
 
 /**

@@ -4,7 +4,8 @@
 // part of it is inserted as text, never as markup.
 
 const MESSAGE_KEYS = ["msg", "message", "@message", "event"];
-const TIME_KEYS = ["time", "ts", "timestamp", "@timestamp"];
+/** In the server's order of preference (`text::time`), so the row shows the time the column does. */
+const TIME_KEYS = ["@timestamp", "timestamp", "time", "ts"];
 const LEVEL_KEYS = ["level", "severity", "lvl"];
 
 /** Keys shown as columns after the message, in order (the rest stay `key=value`). */

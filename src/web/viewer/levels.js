@@ -14,6 +14,12 @@ const TIME_ATTR = / data-time="(-?\d+)"/;
 /** A span the server made for the line's own ANSI colours (foreground or background). */
 const OWN_COLOUR = /<span style=['"][^'"]*color/;
 
+/** The marker's `data-time` as epoch ms, or null. */
+function timeOf(attrs) {
+  const t = TIME_ATTR.exec(attrs);
+  return t ? Number(t[1]) : null;
+}
+
 /**
  * What the marker of `html` says: `{level, cont, json, time}` (level null when none, a known
  * level name otherwise; time: the moment of the line's stamp in epoch ms, or null), and
@@ -27,7 +33,7 @@ export function markerOf(html) {
     level: RANK.has(level) ? level : null,
     cont: attrs.includes(" data-cont"),
     json: attrs.includes(" data-json"),
-    time: attrs.includes(" data-time") ? Number(TIME_ATTR.exec(attrs)?.[1] ?? NaN) || null : null,
+    time: timeOf(attrs),
     coloured: OWN_COLOUR.test(html),
   };
 }

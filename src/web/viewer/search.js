@@ -10,7 +10,7 @@
 import { el, show, formatCount, baseName } from "../dom.js";
 import { streamSearch, fetchLines, hrefFor, HttpError } from "../api.js";
 import { view } from "./state.js";
-import { timeText } from "./times.js";
+import { dateTimeText } from "./times.js";
 import { knownOlder, olderOf } from "./family.js";
 
 /** Matching lines asked for per request. */
@@ -85,7 +85,7 @@ export function setupSearch(a) {
  * Searches the whole file for `value` (the filter's syntax) at the level selector's level and
  * above (a level alone: every line of that level); neither closes the panel.
  */
-export async function startSearch(value) {
+export function startSearch(value) {
   let query = queryOf(value);
   if (view.level) query = { ...query, level: view.level };
   if (!query || !view.path) return closeSearch();
@@ -93,27 +93,28 @@ export async function startSearch(value) {
   s.query = query;
   show(el.search, true);
   actions.searched(query);
-  const gen = s.gen;
-  const offered = offerFamily();
-  // Only a search over the family waits to know whether there is one.
-  const family = el.searchFamily.checked && (await offered);
-  if (s.gen !== gen) return; // another search (or none) since
-  s.family = family;
+  // Ticked, it searches the family at once (of a file without older members: the file).
+  s.family = el.searchFamily.checked;
+  offerFamily();
   fetchPage(null);
 }
 
 /**
- * Offers "search older files too" only for a file with an older member (asked when not known
- * yet); resolves to whether it has one.
+ * Offers "search older files too" only for a file with an older member (asked in the
+ * background when not known yet; a ticked box stays in view meanwhile).
  */
-async function offerFamily() {
+function offerFamily() {
   const choice = el.searchFamily.closest("label");
   const path = view.path;
-  let older = knownOlder(path);
-  show(choice, !!older);
-  if (older === undefined) older = await olderOf(path).catch(() => null);
-  if (view.path === path) show(choice, !!older);
-  return !!older;
+  const older = knownOlder(path);
+  if (older !== undefined) return show(choice, !!older);
+  show(choice, el.searchFamily.checked);
+  olderOf(path).then((o) => view.path === path && show(choice, !!o), () => {});
+}
+
+/** The results' times again (the clock changed, or time passed for "ago"). */
+export function relabelResults() {
+  for (const t of el.searchResults.querySelectorAll(".time[data-ms]")) t.textContent = dateTimeText(Number(t.dataset.ms));
 }
 
 /** Stops a running search; true if one was running. */
@@ -330,7 +331,9 @@ function resultNode(r, i) {
     li.append(span("entry-head", withoutEscapes(r.entry.text).text));
   }
   li.append(span("num", typeof r.number === "number" ? formatCount(r.number) : ""));
-  li.append(span("time", typeof r.time === "number" ? timeText(r.time) : ""));
+  const time = span("time", typeof r.time === "number" ? dateTimeText(r.time) : "");
+  if (typeof r.time === "number") time.dataset.ms = r.time;
+  li.append(time);
   if (inMember(r)) {
     const file = span("file", baseName(r.path));
     file.title = r.path;

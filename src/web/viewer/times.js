@@ -49,6 +49,15 @@ export function timeText(ms) {
   return clockText(ms, clock === "utc");
 }
 
+/** A time with its date (YYYY-MM-DD before the clock's time), for the clock chosen. */
+export function dateTimeText(ms) {
+  if (clock === "ago") return agoText(ms);
+  const d = new Date(ms);
+  const utc = clock === "utc";
+  const [y, mo, day] = utc ? [d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()] : [d.getFullYear(), d.getMonth(), d.getDate()];
+  return `${y}-${pad(mo + 1)}-${pad(day)} ${clockText(ms, utc)}`;
+}
+
 /** The column's label: the line's own time, else `~` and when it arrived, else nothing. */
 export function timeLabel(own, arrived) {
   if (own !== null) return timeText(own);

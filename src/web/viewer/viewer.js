@@ -15,7 +15,7 @@ import { applyFilter, filterRow, refilter, setAfterSlice, stopFilter, updateFilt
 import { startConn, stopConn, reconnectNow, fileTarget, mergeTarget } from "./conn.js";
 import { setHooks, resetWindow, openAt, reloadEnd, onScroll, loadBefore, trim, updateEdge } from "./scrollback.js";
 import { setupPosition, startPosition, stopPosition, updatePosition } from "./position.js";
-import { setupSearch, startSearch, closeSearch, searchShown } from "./search.js";
+import { setupSearch, startSearch, closeSearch, searchShown, relabelResults } from "./search.js";
 import { setupTimeline, startTimeline, stopTimeline, setTimelineQuery, markTime, refresh as refreshTimeline } from "./timeline.js";
 import { urlOption, setUrlOptions } from "./options.js";
 import { parseLevel } from "./levels.js";
@@ -452,7 +452,10 @@ export function setupViewer() {
   }
   el.level.addEventListener("change", () => setLevel(el.level.value));
   setupColumns();
-  el.clock.value = setClock(urlOption("clock") ?? store.get("clock", "local"), relabelTimes);
+  el.clock.value = setClock(urlOption("clock") ?? store.get("clock", "local"), () => {
+    relabelTimes();
+    relabelResults();
+  });
   el.clock.addEventListener("change", () => {
     const clock = setClock(el.clock.value);
     store.set("clock", clock);
