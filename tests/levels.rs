@@ -2,16 +2,12 @@
 //! marker (level, continuation, JSON, the stamp's moment), carried across frames and reset by
 //! a rotation; `format=text` stays the file's bytes.
 mod support;
-use std::process::Command;
 use std::time::Duration;
 use support::*;
 
-/// A server whose zone is two hours east of UTC (a POSIX `TZ` rule: no zone files needed).
+/// A server whose zone is two hours east of UTC.
 fn server_two_hours_east(dir: &TempDir) -> Server {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_logview"));
-    cmd.env("TZ", "XXX-2")
-        .args(["--bind", "127.0.0.1:0", dir.0.to_str().unwrap()]);
-    Server::start_cmd(&mut cmd)
+    Server::start_in_zone("XXX-2", &dir.0)
 }
 
 const TRACE: &str = "2026-11-28 10:00:00 ERROR [main] request failed\n\

@@ -6,7 +6,6 @@
 mod support;
 use serde_json::Value;
 use std::fs;
-use std::process::Command;
 use std::time::{Duration, Instant, SystemTime};
 use support::*;
 
@@ -363,11 +362,8 @@ fn stamps_without_a_zone_are_read_in_the_server_zone() {
         "local.log",
         stamped(7200, |h, m, s| format!("2026-11-25 {h:02}:{m:02}:{s:02}")),
     );
-    // POSIX TZ: two hours east of UTC.
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_logview"));
-    cmd.env("TZ", "XXX-2")
-        .args(["--bind", "127.0.0.1:0", dir.0.to_str().unwrap()]);
-    let srv = Server::start_cmd(&mut cmd);
+    // Two hours east of UTC.
+    let srv = Server::start_in_zone("XXX-2", &dir.0);
     // 23:30 UTC on the 24th is 01:30 on the 25th on the server's clock, which its stamps use.
     assert_eq!(
         land(&srv, &log, "2026-11-24T23:30:00Z"),

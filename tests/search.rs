@@ -525,11 +525,8 @@ fn a_match_tells_its_moment_and_inside_a_stack_trace_brings_its_entry_header() {
          Caused by: java.io.IOException: disk\n\
          2026-11-28 10:00:02 WARN [main] IOException retried\n",
     );
-    // A server two hours east of UTC (POSIX TZ), for the stamps' moments.
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_logview"));
-    cmd.env("TZ", "XXX-2")
-        .args(["--bind", "127.0.0.1:0", dir.0.to_str().unwrap()]);
-    let srv = Server::start_cmd(&mut cmd);
+    // A server two hours east of UTC, for the stamps' moments.
+    let srv = Server::start_in_zone("XXX-2", &dir.0);
     let (_, got) = search(&srv, &format!("path={}&q=IOException", log.display()));
     let m = matches(&got);
     assert_eq!(m.len(), 2);

@@ -247,20 +247,23 @@ struct Followed {
     /// The watch generation its file was last read at, and whether lines may be waiting.
     seen: u64,
     backlog: bool,
+    /// Its file's modification time when the stream opened it: its history's syslog stamps
+    /// are of that year, and a merged view orders unstamped lines by it.
+    modified: Option<SystemTime>,
 }
 
 impl Followed {
     fn new(m: Member, format: Format, merged: bool, shared: &Shared) -> Self {
-        // Syslog stamps in the history are of the year its file was last modified in.
-        let mtime = m
+        let modified = m
             .follower
             .file()
             .file()
             .metadata()
             .and_then(|m| m.modified());
+        let modified = modified.ok();
         let renderer = Renderer::new(format).with_moments(
             shared.zone.clone(),
-            mtime.unwrap_or_else(|_| SystemTime::now()),
+            modified.unwrap_or_else(SystemTime::now),
         );
         let tag = if merged {
             renderer.tag(&m.name)
@@ -280,6 +283,7 @@ impl Followed {
             ended: false,
             seen: 0,
             backlog: true,
+            modified,
         }
     }
 }
@@ -415,13 +419,7 @@ impl Session {
             .iter()
             .zip(&self.files)
             .map(|(lines, f)| {
-                let mtime = f
-                    .follower
-                    .file()
-                    .file()
-                    .metadata()
-                    .and_then(|m| m.modified());
-                let mtime = mtime.unwrap_or(UNIX_EPOCH);
+                let mtime = f.modified.unwrap_or(UNIX_EPOCH);
                 let clock = Clock::new(shared.zone.clone(), mtime);
                 let ms = mtime
                     .duration_since(UNIX_EPOCH)

@@ -48,16 +48,18 @@ const searchDone = (page, count) =>
 const targetEvent = (page, ev) =>
   waitFor(page, `event ${ev} marked`, (ev) => new RegExp(` event ${ev} `).test(document.querySelector("#log .line.target")?.textContent ?? ""), ev);
 
-async function openSearch(fx) {
-  const file = stampedFile(fx, "stamped.log");
+/** The page of `file`, live, with a whole-file search for `query` started. */
+async function searchIn(fx, file, query) {
   const server = await fx.server();
   const page = await fx.page();
   await page.goto(viewerUrl(server, file));
   await waitLive(page);
-  await page.fill("#filter", "NEEDLE");
+  await page.fill("#filter", query);
   await page.press("#filter", "Enter");
   return page;
 }
+
+const openSearch = (fx) => searchIn(fx, stampedFile(fx, "stamped.log"), "NEEDLE");
 
 scenario("search: newest first with a count; older matches give the rest once; markup is text", async (fx) => {
   const page = await openSearch(fx);
@@ -168,12 +170,7 @@ scenario("search: at most 2,000 results are rendered; n / N go on past them", as
   const lines = [];
   for (let i = 0; i < 3000; i++) lines.push(`row ${i} match`);
   const file = fx.write("many.log", lines.join("\n") + "\n");
-  const server = await fx.server();
-  const page = await fx.page();
-  await page.goto(viewerUrl(server, file));
-  await waitLive(page);
-  await page.fill("#filter", "match");
-  await page.press("#filter", "Enter");
+  const page = await searchIn(fx, file, "match");
   for (let n = 500; n < 2000; n += 500) {
     await searchDone(page, n);
     await page.click("#search-more");
@@ -267,12 +264,7 @@ scenario("search: a match inside a stack trace shows its entry's first line; ope
   const filler = (from, n) => Array.from({ length: n }, (_, i) => `${stamp(DAY + (from + i) * 1000)} INFO filler ${from + i}`);
   const trace = javaTrace(DAY + 3000 * 1000);
   const file = fx.write("java.log", [...filler(0, 3000), ...trace, ...filler(3001, 3000)].join("\n") + "\n");
-  const server = await fx.server();
-  const page = await fx.page();
-  await page.goto(viewerUrl(server, file));
-  await waitLive(page);
-  await page.fill("#filter", "NullPointerException");
-  await page.press("#filter", "Enter");
+  const page = await searchIn(fx, file, "NullPointerException");
   await searchDone(page, 1);
 
   const head = page.locator("#search-results li .entry-head");
@@ -301,12 +293,7 @@ scenario("search: a match inside a stack trace shows its entry's first line; ope
 
 scenario("search: a coloured line's result reads as the page shows it: no escape codes, its match marked", async (fx) => {
   const file = fx.write("colour.log", "plain start\n\x1b[31mERROR\x1b[0m disk \x1b[1mfull\x1b[0m on /var\x07\n");
-  const server = await fx.server();
-  const page = await fx.page();
-  await page.goto(viewerUrl(server, file));
-  await waitLive(page);
-  await page.fill("#filter", "full");
-  await page.press("#filter", "Enter");
+  const page = await searchIn(fx, file, "full");
   await searchDone(page, 1);
   assert.equal(await page.textContent("#search-results li .text"), "ERROR disk full on /var");
   assert.deepEqual(await page.$$eval("#search-results li mark", (els) => els.map((e) => e.textContent)), ["full"]);

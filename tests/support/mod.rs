@@ -75,6 +75,14 @@ impl Server {
         Server::start_cmd(Command::new(env!("CARGO_BIN_EXE_logview")).args(args))
     }
 
+    /// Starts logview serving `root` in the time zone `tz` (`TZ`: a POSIX rule such as
+    /// `XXX-2`, two hours east of UTC, needs no zone files).
+    pub fn start_in_zone(tz: &str, root: &Path) -> Server {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_logview"));
+        cmd.env("TZ", tz).args(["--bind", "127.0.0.1:0"]).arg(root);
+        Server::start_cmd(&mut cmd)
+    }
+
     /// Starts logview with at most `nofile` open descriptors (util-linux `prlimit`).
     pub fn start_limited(nofile: u32, args: &[&str]) -> Server {
         let mut cmd = Command::new("prlimit");

@@ -14,6 +14,22 @@ const TIME_ATTR = / data-time="(-?\d+)"/;
 /** A span the server made for the line's own ANSI colours (foreground or background). */
 const OWN_COLOUR = /<span style=['"][^'"]*color/;
 
+/** The attributes of `html`'s marker (`""` when it has none). */
+function markerAttrs(html) {
+  return MARKER.exec(html)?.[1] ?? "";
+}
+
+/** The marker's known level, or null. */
+function levelIn(attrs) {
+  const level = LEVEL_ATTR.exec(attrs)?.[1] ?? null;
+  return RANK.has(level) ? level : null;
+}
+
+/** The level the marker of `html` tells (a known level name), or null: nothing else read. */
+export function levelOf(html) {
+  return levelIn(markerAttrs(html));
+}
+
 /** The marker's `data-time` as epoch ms, or null. */
 function timeOf(attrs) {
   const t = TIME_ATTR.exec(attrs);
@@ -26,11 +42,9 @@ function timeOf(attrs) {
  * `coloured` when the line brings colours of its own.
  */
 export function markerOf(html) {
-  const m = MARKER.exec(html);
-  const attrs = m ? m[1] : "";
-  const level = LEVEL_ATTR.exec(attrs)?.[1] ?? null;
+  const attrs = markerAttrs(html);
   return {
-    level: RANK.has(level) ? level : null,
+    level: levelIn(attrs),
     cont: attrs.includes(" data-cont"),
     json: attrs.includes(" data-json"),
     time: timeOf(attrs),

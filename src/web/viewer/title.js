@@ -6,7 +6,7 @@
 // many lines arrived since it last spoke ("240 new lines, 3 errors").
 
 import { el } from "../dom.js";
-import { markerOf } from "./levels.js";
+import { levelOf } from "./levels.js";
 
 /** Shortest time between two announcements of arrived lines. */
 const ANNOUNCE_MS = 10000;
@@ -40,7 +40,7 @@ export function countArrived(items) {
   for (const item of items) {
     if (item.kind !== "line") continue;
     lines++;
-    const level = markerOf(item.html).level;
+    const level = levelOf(item.html);
     if (level === "error" || level === "fatal") errors++;
   }
   if (lines === 0) return;
